@@ -1,0 +1,15 @@
+/** canal's engine: public API, tensors, weight loading, tokenizers, chat templates, backends, generation. */
+module dev.canal.engine {
+    requires jdk.incubator.vector;
+    requires com.fasterxml.jackson.databind;
+
+    exports dev.canal.engine.api;
+    exports dev.canal.engine.backend;
+    exports dev.canal.engine.config;
+    exports dev.canal.engine.spi;
+    exports dev.canal.engine.tensor;
+    exports dev.canal.engine.tokenizer;
+    exports dev.canal.engine.weights;
+
+    uses dev.canal.engine.spi.Architecture;
+}

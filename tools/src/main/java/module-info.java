@@ -1,0 +1,11 @@
+/** The command-line tools and the runnable engine.jar. */
+module dev.canal.tools {
+    requires dev.canal.engine;
+    requires dev.canal.models;
+    requires dev.canal.ggml;
+    requires info.picocli;
+    requires org.jline;
+    requires jdk.unsupported;
+
+    opens dev.canal.tools to info.picocli;
+}
