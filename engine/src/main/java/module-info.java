@@ -6,6 +6,7 @@ module dev.canal.engine {
     exports dev.canal.engine.api;
     exports dev.canal.engine.backend;
     exports dev.canal.engine.config;
+    exports dev.canal.engine.generate;
     exports dev.canal.engine.spi;
     exports dev.canal.engine.tensor;
     exports dev.canal.engine.tokenizer;
