@@ -123,13 +123,14 @@ public final class SafetensorsWriter {
                 prefix.putLong(header.length).put(header).flip();
                 writeFully(out, prefix);
                 ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+                MemorySegment chunkSegment = MemorySegment.ofBuffer(chunk); // spans the whole buffer, fixed now
                 for (TensorData t : ordered) {
                     MemorySegment data = t.data().get();
                     if (data.byteSize() != t.byteSize()) {
                         throw new IllegalArgumentException(t.name() + ": data has " + data.byteSize() + " bytes but "
                                 + t.dtype() + Arrays.toString(t.shape) + " needs " + t.byteSize());
                     }
-                    copy(data, chunk, out);
+                    copy(data, chunkSegment, chunk, out);
                 }
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -197,8 +198,8 @@ public final class SafetensorsWriter {
     }
 
     /** Streams a segment of any kind (mapped, native, heap array of any type) through a direct buffer. */
-    private static void copy(MemorySegment data, ByteBuffer chunk, FileChannel out) throws IOException {
-        MemorySegment chunkSegment = MemorySegment.ofBuffer(chunk);
+    private static void copy(MemorySegment data, MemorySegment chunkSegment, ByteBuffer chunk, FileChannel out)
+            throws IOException {
         long size = data.byteSize();
         for (long pos = 0; pos < size; pos += CHUNK) {
             int n = (int) Math.min(CHUNK, size - pos);
