@@ -213,14 +213,20 @@ public final class HfTokenizer implements Tokenizer {
         return cleanupSpaces ? TokenizationCleanup.apply(text) : text;
     }
 
-    /** The decoder chain alone (no special-token filtering, no clean-up). */
+    /**
+     * The decoder chain alone (no special-token filtering, no clean-up). Ids without a token are skipped as HF
+     * does: models often pad their embedding past the tokenizer's vocabulary (Qwen3: 151,936 rows for 151,669
+     * tokens), and a sampled padding id must not break a stream.
+     */
     String decodeRaw(List<Integer> ids) {
-        if (ids.isEmpty()) {
-            return "";
-        }
         List<String> tokens = new ArrayList<>(ids.size());
         for (int id : ids) {
-            tokens.add(token(id));
+            if (id >= 0 && id < idToToken.length && idToToken[id] != null) {
+                tokens.add(idToToken[id]);
+            }
+        }
+        if (tokens.isEmpty()) {
+            return "";
         }
         return String.join("", decoder.decodeChain(tokens));
     }
