@@ -104,7 +104,8 @@ final class TokenizerJsonReader {
             }
             out.add(new AddedToken(t.get("id").intValue(), t.get("content").asText(), t.path("special").asBoolean(false),
                     t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false),
-                    t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(false)));
+                    t.path("rstrip").asBoolean(false),
+                    t.path("normalized").asBoolean(!t.path("special").asBoolean(false))));
         }
         return out;
     }
