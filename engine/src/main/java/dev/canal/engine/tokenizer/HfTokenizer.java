@@ -106,7 +106,7 @@ public final class HfTokenizer implements Tokenizer {
                 }
             }
             Map<String, Integer> vocab = reader.vocab(m);
-            Map<Long, Long> merges = reader.merges(m, vocab);
+            MergeTable merges = reader.merges(m, vocab);
             added = reader.addedTokens(root);
 
             tokenToId = new HashMap<>(vocab);
