@@ -5,10 +5,12 @@ module dev.canal.engine {
 
     exports dev.canal.engine.api;
     exports dev.canal.engine.backend;
+    exports dev.canal.engine.backend.cpu;
     exports dev.canal.engine.config;
     exports dev.canal.engine.generate;
     exports dev.canal.engine.spi;
     exports dev.canal.engine.tensor;
+    exports dev.canal.engine.template;
     exports dev.canal.engine.tokenizer;
     exports dev.canal.engine.weights;
 
