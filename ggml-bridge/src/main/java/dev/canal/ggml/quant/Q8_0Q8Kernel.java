@@ -1,0 +1,43 @@
+package dev.canal.ggml.quant;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Q8_0 weights x Q8 activations: per block an exact integer dot, scaled by d_w * d_a (ggml's vec_dot_q8_0_q8_0). */
+public final class Q8_0Q8Kernel {
+    private Q8_0Q8Kernel() {
+    }
+
+    /** Dot of the Q8_0 row at {@code rowOffsetBytes} with all {@link Q8Activations#length()} activations. */
+    public static float dot(MemorySegment w, long rowOffsetBytes, Q8Activations a) {
+        byte[] aq = a.values();
+        float[] ad = a.scales();
+        FloatVector acc = FloatVector.zero(Int8Dot.F);
+        for (int b = 0; b < a.length() / Q8_0Format.QK; b++) {
+            long p = rowOffsetBytes + (long) b * Q8_0Format.BLOCK;
+            int ab = b * Q8_0Format.QK;
+            ByteVector w0 = ByteVector.fromMemorySegment(Int8Dot.B, w, p + 2, Vec.LE);
+            ByteVector w1 = ByteVector.fromMemorySegment(Int8Dot.B, w, p + 18, Vec.LE);
+            ByteVector a0 = ByteVector.fromArray(Int8Dot.B, aq, ab);
+            ByteVector a1 = ByteVector.fromArray(Int8Dot.B, aq, ab + 16);
+            acc = Int8Dot.toFloat(Int8Dot.sum(w0, a0, w1, a1)).fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p) * ad[b]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Scalar reference: integer block sums scaled and added in block order. */
+    public static float referenceDot(MemorySegment w, long rowOffsetBytes, Q8Activations a) {
+        float s = 0;
+        for (int b = 0; b < a.length() / Q8_0Format.QK; b++) {
+            long p = rowOffsetBytes + (long) b * Q8_0Format.BLOCK;
+            int sum = 0;
+            for (int j = 0; j < 32; j++) sum += w.get(ValueLayout.JAVA_BYTE, p + 2 + j) * a.value(b * 32 + j);
+            s += sum * (Fp16.read(w, p) * a.scale(b));
+        }
+        return s;
+    }
+}
