@@ -127,14 +127,20 @@ final class GgufCursor {
 
     /**
      * A count or length stored as uint64, refused when {@code count * minBytesEach} cannot fit in what is left of
-     * the file: this bounds every allocation and every loop by the file size.
+     * the file: this bounds every allocation and every loop by the file size. A count beyond the whole file is
+     * reported as absurd, one that merely runs past the end as truncation.
      */
     int count(String what, long minBytesEach) {
         long at = pos;
         long n = i64();
-        if (n < 0 || n > remaining() / Math.max(1, minBytesEach) || n > Integer.MAX_VALUE - 8) {
-            throw error(what + " " + Long.toUnsignedString(n) + " at offset " + at + " is larger than the file ("
+        long each = Math.max(1, minBytesEach);
+        if (n < 0 || n > bytes.byteSize() / each || n > Integer.MAX_VALUE - 8) {
+            throw error(what + " " + Long.toUnsignedString(n) + " at offset " + at + " is larger than the whole file ("
                     + bytes.byteSize() + " bytes) can hold");
+        }
+        if (n > remaining() / each) {
+            throw error("truncated: " + what + " " + n + " at offset " + at + " needs at least " + n * each
+                    + " bytes but the file ends " + remaining() + " bytes later");
         }
         return (int) n;
     }
