@@ -147,7 +147,8 @@ final class GgufCursor {
 
     String string(String what) {
         int len = count(what + " length", 1);
-        byte[] b = bytes.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+        byte[] b = new byte[len];
+        MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, pos, b, 0, len);
         pos += len;
         return new String(b, StandardCharsets.UTF_8);
     }
