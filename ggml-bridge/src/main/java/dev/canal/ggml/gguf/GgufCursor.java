@@ -50,6 +50,21 @@ final class GgufCursor {
         context = what;
     }
 
+    /**
+     * A name from the file made safe for a one-line message: control characters escaped, very long names cut
+     * (a hostile file may use a megabyte of newlines as a key).
+     */
+    static String printable(String name) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.length() && b.length() < 200; i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        if (b.length() >= 200) b.append("...");
+        return b.toString();
+    }
+
     String context() {
         return context;
     }

@@ -63,7 +63,7 @@ final class GgufParser {
         for (int i = 0; i < kvCount; i++) {
             in.context("metadata entry " + i);
             String key = in.string("key");
-            in.context("key " + key);
+            in.context("key " + GgufCursor.printable(key));
             if (metadata.containsKey(key)) throw in.error("duplicate metadata key");
             GgufValueType type = valueType();
             metadata.put(key, value(type, 0));
@@ -77,7 +77,7 @@ final class GgufParser {
         for (int i = 0; i < tensorCount; i++) {
             in.context("tensor info " + i);
             String name = in.string("name");
-            in.context("tensor " + name);
+            in.context("tensor " + GgufCursor.printable(name));
             long nDims = in.u32();
             if (nDims > MAX_DIMS) throw in.error("has " + nDims + " dimensions (ggml allows at most " + MAX_DIMS + ")");
             long[] ne = new long[(int) nDims];
@@ -189,7 +189,7 @@ final class GgufParser {
         List<GgufTensor> byOffset = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
-            in.context("tensor " + name);
+            in.context("tensor " + GgufCursor.printable(name));
             if (!seen.add(name)) throw in.error("duplicate tensor name");
             long typeId = infos.get(i)[0];
             long offset = infos.get(i)[1];
@@ -231,8 +231,8 @@ final class GgufParser {
             GgufTensor prev = byOffset.get(i - 1);
             GgufTensor cur = byOffset.get(i);
             if (cur.offset() < prev.offset() + prev.byteSize()) {
-                in.context("tensor " + cur.name());
-                throw in.error("data at offset " + cur.offset() + " overlaps tensor " + prev.name() + " ["
+                in.context("tensor " + GgufCursor.printable(cur.name()));
+                throw in.error("data at offset " + cur.offset() + " overlaps tensor " + GgufCursor.printable(prev.name()) + " ["
                         + prev.offset() + ", " + (prev.offset() + prev.byteSize()) + ")");
             }
         }

@@ -80,6 +80,7 @@ public final class GgufWriter {
             }
         };
         if (key.equals(GgufFile.KEY_ALIGNMENT)) {
+            if (!type.isInteger()) throw new IllegalArgumentException("general.alignment must be an integer, not " + type);
             long a = ((Number) v).longValue();
             if (a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
                 throw new IllegalArgumentException("general.alignment " + a + " is not a power of two");
@@ -158,13 +159,23 @@ public final class GgufWriter {
         return Math.multiplyExact(n / type.blockSize(), (long) type.bytesPerBlock());
     }
 
-    /** Writes the file (replacing one that exists). */
+    /** Writes the file (replacing one that exists); a failed write leaves no partial file behind. */
     public void write(Path path) {
+        boolean done = false;
         try (OutputStream raw = Files.newOutputStream(path);
              CountingStream out = new CountingStream(new BufferedOutputStream(raw, 1 << 16))) {
             writeTo(out);
+            done = true;
         } catch (IOException e) {
             throw new CanalException(path + ": cannot write GGUF file: " + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException ignored) {
+                    // the original failure is the one to report
+                }
+            }
         }
     }
 

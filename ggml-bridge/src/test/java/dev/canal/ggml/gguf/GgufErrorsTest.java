@@ -76,6 +76,9 @@ class GgufErrorsTest {
         deep.u32(4).u64(1).u32(0);
         fails(deep.bytes(), "key k", "nested deeper");
         fails(new RawGguf().header(0, 2).kvU32("k", 1).kvU32("k", 2).bytes(), "key k", "duplicate metadata key");
+        // names from the file cannot break the one-line message
+        fails(new RawGguf().header(0, 2).kvU32("a\nb", 1).kvU32("a\nb", 2).bytes(), "key a\\u000ab", "duplicate");
+        fails(new RawGguf().header(0, 2).kvU32("x".repeat(5000), 1).kvU32("x".repeat(5000), 2).bytes(), "xxx...: duplicate");
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class GgufWriterRoundTripTest {
@@ -136,6 +137,7 @@ class GgufWriterRoundTripTest {
     void producerMustWriteTheExactSize(@TempDir Path dir) {
         GgufWriter w = new GgufWriter().addTensor("t", GgmlType.F32, new long[] {4}, out -> out.write(new byte[12]));
         assertThrows(IllegalStateException.class, () -> w.write(dir.resolve("short.gguf")));
+        assertFalse(Files.exists(dir.resolve("short.gguf")), "no partial file left behind");
         assertThrows(IllegalArgumentException.class,
                 () -> new GgufWriter().addTensor("t", GgmlType.Q8_0, new long[] {33}, MemorySegment.ofArray(new byte[34])));
         assertThrows(IllegalArgumentException.class, () -> new GgufWriter().put("k", GgufValueType.UINT8, 256));
