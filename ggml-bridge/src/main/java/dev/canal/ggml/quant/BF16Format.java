@@ -1,6 +1,9 @@
 package dev.canal.ggml.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -41,7 +44,11 @@ public final class BF16Format implements QuantFormat {
         FloatVector acc = FloatVector.zero(Vec.F);
         int i = 0;
         for (; i <= n - Vec.L; i += Vec.L) {
-            acc = HalfVectors.bf16(w, off + 2L * i).fma(Vec.x(x, xOff + i), acc);
+            // bf16 -> fp32: the 16 bits become the upper half of the float
+            FloatVector wv = ((IntVector) ShortVector.fromMemorySegment(HalfVectors.S, w, off + 2L * i, Vec.LE)
+                    .convertShape(VectorOperators.S2I, HalfVectors.I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            acc = wv.fma(FloatVector.fromArray(Vec.F, x, xOff + i), acc);
         }
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += toFloat(w.get(Fp16.LE_SHORT, off + 2L * i)) * x[xOff + i];

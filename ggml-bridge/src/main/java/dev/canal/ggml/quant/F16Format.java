@@ -1,6 +1,10 @@
 package dev.canal.ggml.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -27,7 +31,17 @@ public final class F16Format implements QuantFormat {
         FloatVector acc = FloatVector.zero(Vec.F);
         int i = 0;
         for (; i <= n - Vec.L; i += Vec.L) {
-            acc = HalfVectors.fp16(w, off + 2L * i).fma(Vec.x(x, xOff + i), acc);
+            // fp16 -> fp32 exactly: exponent+mantissa shifted up 13 bits is the value / 2^112 for normals and
+            // subnormals alike, and * 2^112 is exact; exponent 31 (inf/NaN) gets exponent 255 instead
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HalfVectors.S, w, off + 2L * i, Vec.LE)
+                    .convertShape(VectorOperators.S2I, HalfVectors.I, 0);
+            IntVector mag = h.and(0x7fff);
+            IntVector shifted = mag.lanewise(VectorOperators.LSHL, 13);
+            IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7c00);
+            IntVector bits = finite.blend(shifted.or(0x7f800000), special)
+                    .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+            acc = bits.reinterpretAsFloats().fma(FloatVector.fromArray(Vec.F, x, xOff + i), acc);
         }
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += Fp16.read(w, off + 2L * i) * x[xOff + i];

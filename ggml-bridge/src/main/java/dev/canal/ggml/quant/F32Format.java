@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -30,7 +31,8 @@ public final class F32Format implements QuantFormat {
         FloatVector acc = FloatVector.zero(Vec.F);
         int i = 0;
         for (; i <= n - Vec.L; i += Vec.L) {
-            acc = FloatVector.fromMemorySegment(Vec.F, w, off + 4L * i, Vec.LE).fma(Vec.x(x, xOff + i), acc);
+            acc = FloatVector.fromMemorySegment(Vec.F, w, off + 4L * i, Vec.LE)
+                    .fma(FloatVector.fromArray(Vec.F, x, xOff + i), acc);
         }
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += w.get(LE, off + 4L * i) * x[xOff + i];

@@ -93,7 +93,8 @@ public enum GgmlType {
     /** The byte size of a row of {@code n} elements; {@code n} must be a multiple of the block size. */
     public long rowBytes(long n) {
         if (n % blockSize != 0) {
-            throw new IllegalArgumentException(name() + " rows must be a multiple of " + blockSize + " elements, got " + n);
+            throw new IllegalArgumentException(name() + " rows must be a multiple of " + blockSize
+                    + " elements, got " + n);
         }
         return Math.multiplyExact(n / blockSize, (long) bytesPerBlock);
     }

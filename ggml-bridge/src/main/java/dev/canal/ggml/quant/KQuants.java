@@ -8,6 +8,10 @@ package dev.canal.ggml.quant;
  */
 final class KQuants {
     static final int QK_K = 256;
+    static final java.lang.foreign.ValueLayout.OfLong LE_LONG =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final java.lang.foreign.ValueLayout.OfInt LE_INT =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /** Below this a group is treated as all zeros (ggml's GROUP_MAX_EPS). */
     static final float GROUP_MAX_EPS = 1e-15f;
 
@@ -182,5 +186,26 @@ final class KQuants {
     static int minK4(int j, byte[] q) {
         if (j < 4) return q[j + 4] & 63;
         return ((q[j + 4] & 0xFF) >> 4) | (((q[j] & 0xFF) >> 6) << 4);
+    }
+
+    /**
+     * Byte {@code i} of the 12 packed scale bytes held as a little-endian long (bytes 0..7) and int (8..11): the
+     * kernels read them so, straight from the mapping, instead of copying them into an array per block (a copy
+     * inside the hot loop made C2's loop predication trap and recompile endlessly).
+     */
+    private static int packedByte(int i, long lo, int hi) {
+        return i < 8 ? (int) (lo >>> (8 * i)) & 0xFF : (hi >>> (8 * (i - 8))) & 0xFF;
+    }
+
+    /** {@link #scaleK4} on the packed bytes as a long and an int. */
+    static int scaleK4(int j, long lo, int hi) {
+        if (j < 4) return packedByte(j, lo, hi) & 63;
+        return (packedByte(j + 4, lo, hi) & 0xF) | ((packedByte(j - 4, lo, hi) >> 6) << 4);
+    }
+
+    /** {@link #minK4} on the packed bytes as a long and an int. */
+    static int minK4(int j, long lo, int hi) {
+        if (j < 4) return packedByte(j + 4, lo, hi) & 63;
+        return (packedByte(j + 4, lo, hi) >> 4) | ((packedByte(j, lo, hi) >> 6) << 4);
     }
 }

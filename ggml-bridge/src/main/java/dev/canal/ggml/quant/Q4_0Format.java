@@ -68,11 +68,13 @@ public final class Q4_0Format implements QuantFormat {
             int xb = xOff + b * QK;
             FloatVector blockAcc = FloatVector.zero(Vec.F);
             for (int j = 0; j < QK / 2; j += Vec.L) {
-                ByteVector q = Vec.bytes(w, p + 2 + j);
-                FloatVector lo = Vec.toFloat(q.and((byte) 0x0F).sub((byte) 8));
-                FloatVector hi = Vec.toFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-                blockAcc = lo.fma(Vec.x(x, xb + j), blockAcc);
-                blockAcc = hi.fma(Vec.x(x, xb + QK / 2 + j), blockAcc);
+                ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, p + 2 + j, Vec.LE);
+                FloatVector lo = ((FloatVector) (q.and((byte) 0x0F).sub((byte) 8))
+                        .convertShape(VectorOperators.B2F, Vec.F, 0));
+                FloatVector hi = ((FloatVector) (q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8))
+                        .convertShape(VectorOperators.B2F, Vec.F, 0));
+                blockAcc = lo.fma(FloatVector.fromArray(Vec.F, x, xb + j), blockAcc);
+                blockAcc = hi.fma(FloatVector.fromArray(Vec.F, x, xb + QK / 2 + j), blockAcc);
             }
             acc = blockAcc.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
         }

@@ -2,6 +2,8 @@ package dev.canal.ggml.quant;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -27,7 +29,15 @@ public final class Q4_0Q8Kernel {
             ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
             ByteVector a0 = ByteVector.fromArray(Int8Dot.B, aq, ab);
             ByteVector a1 = ByteVector.fromArray(Int8Dot.B, aq, ab + 16);
-            acc = Int8Dot.toFloat(Int8Dot.sum(lo, a0, hi, a1)).fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p) * ad[b]), acc);
+            // int8 pairs widened to shorts: |w*a + w'*a'| <= 128*127*2 = 32512 fits a short
+            ShortVector prod = ((ShortVector) lo.convertShape(VectorOperators.B2S, Int8Dot.S, 0))
+                    .mul((ShortVector) a0.convertShape(VectorOperators.B2S, Int8Dot.S, 0))
+                    .add(((ShortVector) hi.convertShape(VectorOperators.B2S, Int8Dot.S, 0))
+                            .mul((ShortVector) a1.convertShape(VectorOperators.B2S, Int8Dot.S, 0)));
+            IntVector isum = ((IntVector) prod.convertShape(VectorOperators.S2I, Int8Dot.I, 0))
+                    .add((IntVector) prod.convertShape(VectorOperators.S2I, Int8Dot.I, 1));
+            FloatVector fsum = (FloatVector) isum.convertShape(VectorOperators.I2F, Int8Dot.F, 0);
+            acc = fsum.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p) * ad[b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

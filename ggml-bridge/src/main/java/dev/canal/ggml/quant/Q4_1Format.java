@@ -65,11 +65,13 @@ public final class Q4_1Format implements QuantFormat {
             FloatVector qx = FloatVector.zero(Vec.F);
             FloatVector sx = FloatVector.zero(Vec.F);
             for (int j = 0; j < QK / 2; j += Vec.L) {
-                ByteVector q = Vec.bytes(w, p + 4 + j);
-                FloatVector x0 = Vec.x(x, xb + j);
-                FloatVector x1 = Vec.x(x, xb + QK / 2 + j);
-                qx = Vec.toFloat(q.and((byte) 0x0F)).fma(x0, qx);
-                qx = Vec.toFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, qx);
+                ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, p + 4 + j, Vec.LE);
+                FloatVector x0 = FloatVector.fromArray(Vec.F, x, xb + j);
+                FloatVector x1 = FloatVector.fromArray(Vec.F, x, xb + QK / 2 + j);
+                qx = ((FloatVector) (q.and((byte) 0x0F)).convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x0, qx);
+                qx = ((FloatVector) (q.lanewise(VectorOperators.LSHR, 4))
+                        .convertShape(VectorOperators.B2F, Vec.F, 0))
+                        .fma(x1, qx);
                 sx = sx.add(x0).add(x1);
             }
             // sum(d*q + m) * x = d * sum(q*x) + m * sum(x)

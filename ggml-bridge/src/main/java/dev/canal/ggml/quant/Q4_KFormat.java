@@ -104,13 +104,13 @@ public final class Q4_KFormat implements QuantFormat {
 
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int n) {
-        byte[] sc = new byte[12];
         FloatVector acc = FloatVector.zero(Vec.F);
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
             float d = Fp16.read(w, p);
             float min = Fp16.read(w, p + 2);
-            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, p + 4, sc, 0, 12);
+            long scLo = w.get(KQuants.LE_LONG, p + 4);
+            int scHi = w.get(KQuants.LE_INT, p + 12);
             for (int c = 0; c < 4; c++) {
                 int xb = xOff + b * QK + 64 * c;
                 long q = p + 16 + 32L * c;
@@ -119,19 +119,23 @@ public final class Q4_KFormat implements QuantFormat {
                 FloatVector qx2 = FloatVector.zero(Vec.F);
                 FloatVector sx2 = FloatVector.zero(Vec.F);
                 for (int l = 0; l < 32; l += Vec.L) {
-                    ByteVector qv = Vec.bytes(w, q + l);
-                    FloatVector x1 = Vec.x(x, xb + l);
-                    FloatVector x2 = Vec.x(x, xb + 32 + l);
-                    qx1 = Vec.toFloat(qv.and((byte) 0x0F)).fma(x1, qx1);
-                    qx2 = Vec.toFloat(qv.lanewise(VectorOperators.LSHR, 4)).fma(x2, qx2);
+                    ByteVector qv = ByteVector.fromMemorySegment(Vec.B, w, q + l, Vec.LE);
+                    FloatVector x1 = FloatVector.fromArray(Vec.F, x, xb + l);
+                    FloatVector x2 = FloatVector.fromArray(Vec.F, x, xb + 32 + l);
+                    qx1 = ((FloatVector) (qv.and((byte) 0x0F))
+                            .convertShape(VectorOperators.B2F, Vec.F, 0))
+                            .fma(x1, qx1);
+                    qx2 = ((FloatVector) (qv.lanewise(VectorOperators.LSHR, 4))
+                            .convertShape(VectorOperators.B2F, Vec.F, 0))
+                            .fma(x2, qx2);
                     sx1 = sx1.add(x1);
                     sx2 = sx2.add(x2);
                 }
                 // sum (d*s*q - dmin*m) * x = d*s * sum(q*x) - dmin*m * sum(x), per sub-block
-                acc = qx1.fma(FloatVector.broadcast(acc.species(), d * KQuants.scaleK4(2 * c, sc)), acc);
-                acc = sx1.fma(FloatVector.broadcast(acc.species(), -min * KQuants.minK4(2 * c, sc)), acc);
-                acc = qx2.fma(FloatVector.broadcast(acc.species(), d * KQuants.scaleK4(2 * c + 1, sc)), acc);
-                acc = sx2.fma(FloatVector.broadcast(acc.species(), -min * KQuants.minK4(2 * c + 1, sc)), acc);
+                acc = qx1.fma(FloatVector.broadcast(acc.species(), d * KQuants.scaleK4(2 * c, scLo, scHi)), acc);
+                acc = sx1.fma(FloatVector.broadcast(acc.species(), -min * KQuants.minK4(2 * c, scLo, scHi)), acc);
+                acc = qx2.fma(FloatVector.broadcast(acc.species(), d * KQuants.scaleK4(2 * c + 1, scLo, scHi)), acc);
+                acc = sx2.fma(FloatVector.broadcast(acc.species(), -min * KQuants.minK4(2 * c + 1, scLo, scHi)), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

@@ -76,12 +76,16 @@ public final class Q5_0Format implements QuantFormat {
             Q5Bits.expand(Q5Bits.read(w, p + 2), high);
             FloatVector blockAcc = FloatVector.zero(Vec.F);
             for (int j = 0; j < QK / 2; j += Vec.L) {
-                ByteVector q = Vec.bytes(w, p + 6 + j);
+                ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, p + 6 + j, Vec.LE);
                 ByteVector lo = q.and((byte) 0x0F).or(ByteVector.fromArray(Vec.B, high, j)).sub((byte) 16);
                 ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).or(ByteVector.fromArray(Vec.B, high, QK / 2 + j))
                         .sub((byte) 16);
-                blockAcc = Vec.toFloat(lo).fma(Vec.x(x, xb + j), blockAcc);
-                blockAcc = Vec.toFloat(hi).fma(Vec.x(x, xb + QK / 2 + j), blockAcc);
+                blockAcc = ((FloatVector) (lo)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0))
+                        .fma(FloatVector.fromArray(Vec.F, x, xb + j), blockAcc);
+                blockAcc = ((FloatVector) (hi)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0))
+                        .fma(FloatVector.fromArray(Vec.F, x, xb + QK / 2 + j), blockAcc);
             }
             acc = blockAcc.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
         }

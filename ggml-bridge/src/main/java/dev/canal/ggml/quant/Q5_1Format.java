@@ -78,13 +78,13 @@ public final class Q5_1Format implements QuantFormat {
             FloatVector qx = FloatVector.zero(Vec.F);
             FloatVector sx = FloatVector.zero(Vec.F);
             for (int j = 0; j < QK / 2; j += Vec.L) {
-                ByteVector q = Vec.bytes(w, p + 8 + j);
+                ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, p + 8 + j, Vec.LE);
                 ByteVector lo = q.and((byte) 0x0F).or(ByteVector.fromArray(Vec.B, high, j));
                 ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).or(ByteVector.fromArray(Vec.B, high, QK / 2 + j));
-                FloatVector x0 = Vec.x(x, xb + j);
-                FloatVector x1 = Vec.x(x, xb + QK / 2 + j);
-                qx = Vec.toFloat(lo).fma(x0, qx);
-                qx = Vec.toFloat(hi).fma(x1, qx);
+                FloatVector x0 = FloatVector.fromArray(Vec.F, x, xb + j);
+                FloatVector x1 = FloatVector.fromArray(Vec.F, x, xb + QK / 2 + j);
+                qx = ((FloatVector) (lo).convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x0, qx);
+                qx = ((FloatVector) (hi).convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, qx);
                 sx = sx.add(x0).add(x1);
             }
             acc = qx.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);

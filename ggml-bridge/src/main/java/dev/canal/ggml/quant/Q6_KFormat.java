@@ -121,20 +121,29 @@ public final class Q6_KFormat implements QuantFormat {
                 // Vec.L <= 16 divides 16, so a chunk never crosses a 16-element scale boundary
                 for (int l = 0; l < 32; l += Vec.L) {
                     int is = l / 16;
-                    ByteVector a = Vec.bytes(w, ql + l);
-                    ByteVector c = Vec.bytes(w, ql + 32 + l);
-                    ByteVector h = Vec.bytes(w, qh + l);
-                    ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector a = ByteVector.fromMemorySegment(Vec.B, w, ql + l, Vec.LE);
+                    ByteVector c = ByteVector.fromMemorySegment(Vec.B, w, ql + 32 + l, Vec.LE);
+                    ByteVector h = ByteVector.fromMemorySegment(Vec.B, w, qh + l, Vec.LE);
+                    ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4))
+                            .sub((byte) 32);
                     ByteVector q2 = c.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
                             .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                     ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 4)
                             .and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
                     ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 6)
                             .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    acc = Vec.toFloat(q1).mul(Vec.x(x, xb + l)).fma(FloatVector.broadcast(acc.species(), d * w.get(ValueLayout.JAVA_BYTE, sc + is)), acc);
-                    acc = Vec.toFloat(q2).mul(Vec.x(x, xb + l + 32)).fma(FloatVector.broadcast(acc.species(), d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2)), acc);
-                    acc = Vec.toFloat(q3).mul(Vec.x(x, xb + l + 64)).fma(FloatVector.broadcast(acc.species(), d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4)), acc);
-                    acc = Vec.toFloat(q4).mul(Vec.x(x, xb + l + 96)).fma(FloatVector.broadcast(acc.species(), d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6)), acc);
+                    float s1 = d * w.get(ValueLayout.JAVA_BYTE, sc + is);
+                    float s2 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2);
+                    float s3 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4);
+                    float s4 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6);
+                    FloatVector f1 = (FloatVector) q1.convertShape(VectorOperators.B2F, Vec.F, 0);
+                    FloatVector f2 = (FloatVector) q2.convertShape(VectorOperators.B2F, Vec.F, 0);
+                    FloatVector f3 = (FloatVector) q3.convertShape(VectorOperators.B2F, Vec.F, 0);
+                    FloatVector f4 = (FloatVector) q4.convertShape(VectorOperators.B2F, Vec.F, 0);
+                    acc = f1.mul(FloatVector.fromArray(Vec.F, x, xb + l)).fma(FloatVector.broadcast(Vec.F, s1), acc);
+                    acc = f2.mul(FloatVector.fromArray(Vec.F, x, xb + l + 32)).fma(FloatVector.broadcast(Vec.F, s2), acc);
+                    acc = f3.mul(FloatVector.fromArray(Vec.F, x, xb + l + 64)).fma(FloatVector.broadcast(Vec.F, s3), acc);
+                    acc = f4.mul(FloatVector.fromArray(Vec.F, x, xb + l + 96)).fma(FloatVector.broadcast(Vec.F, s4), acc);
                 }
             }
         }

@@ -1,6 +1,8 @@
 package dev.canal.ggml.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -51,7 +53,9 @@ public final class Q8_0Format implements QuantFormat {
             int xb = xOff + b * QK;
             FloatVector blockAcc = FloatVector.zero(Vec.F);
             for (int j = 0; j < QK; j += Vec.L) {
-                blockAcc = Vec.toFloat(Vec.bytes(w, p + 2 + j)).fma(Vec.x(x, xb + j), blockAcc);
+                blockAcc = ((FloatVector) (ByteVector.fromMemorySegment(Vec.B, w, p + 2 + j, Vec.LE))
+                        .convertShape(VectorOperators.B2F, Vec.F, 0))
+                        .fma(FloatVector.fromArray(Vec.F, x, xb + j), blockAcc);
             }
             acc = blockAcc.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
         }

@@ -1,18 +1,19 @@
 package dev.canal.ggml.quant;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
  * Vector shapes the block kernels share. Floats use the preferred width, clamped to 8..16 lanes: at least 8 so a
  * byte load is at least 64 bits (the smallest byte species), at most 16 so one 32-element block is a whole number
  * of vectors and 16-element sub-blocks never straddle a vector.
+ *
+ * <p>The kernels spell their vector loads and conversions out inline instead of calling small helpers that take or
+ * return vectors: a helper that C2 has already compiled on its own may not be inlined ("already compiled into a
+ * big method"), and vectors crossing a real call are boxed, making the kernel ~100x slower.
  */
 final class Vec {
     static final VectorSpecies<Float> F = pickFloat();
@@ -29,19 +30,5 @@ final class Vec {
         if (n < 8) return FloatVector.SPECIES_256;
         if (n > 16) return FloatVector.SPECIES_512;
         return FloatVector.SPECIES_PREFERRED;
-    }
-
-    /** L bytes at {@code offset}. */
-    static ByteVector bytes(MemorySegment s, long offset) {
-        return ByteVector.fromMemorySegment(B, s, offset, LE);
-    }
-
-    /** Signed bytes as floats. */
-    static FloatVector toFloat(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    static FloatVector x(float[] x, int i) {
-        return FloatVector.fromArray(F, x, i);
     }
 }
