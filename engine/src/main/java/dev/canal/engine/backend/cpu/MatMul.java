@@ -1,15 +1,26 @@
 package dev.canal.engine.backend.cpu;
 
+import dev.canal.engine.tensor.DType;
+
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * out = x · Wᵀ, parallel over blocks of four output rows (each worker streams its own slice of W). Prefill is
  * blocked for the cache: activation rows are taken in panels that stay in L2, and within a panel each block of
- * four weight rows is loaded from memory once and reused for every four activation rows.
+ * four weight rows is loaded from memory once and reused for every four activation rows (16-bit rows: decoded
+ * once per panel, then multiplied by the F32 kernel).
  */
 final class MatMul {
     /** Bytes of activations per panel: about half an L2, so the panel and a block of weight rows stay cached. */
     private static final int PANEL_BYTES = 1 << 20;
+
+    /**
+     * From this many activation rows in a panel on, 16-bit weight rows are decoded once per panel and multiplied by
+     * the F32 kernel. The F32 kernel reads little-endian, which a float array is only on little-endian hardware.
+     */
+    private static final int DECODE_ONCE_ROWS = 8;
+    private static final boolean DECODE_ONCE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private static final MatKernel F32 = new F32MatKernel();
     private static final MatKernel F16 = new DecodingMatKernel(true);
@@ -18,6 +29,9 @@ final class MatMul {
     private final ThreadPool pool;
     private final float[][] sums;
     private final float[][] panels;
+    /** Per worker: four whole weight rows decoded to floats, viewed as a segment the F32 kernel reads. */
+    private final float[][] decodedRows;
+    private final MemorySegment[] decodedSegments;
     private final ThreadPool.Chunk chunk = this::outputRows;
 
     // The running op, read by the workers (published by the pool).
@@ -25,6 +39,7 @@ final class MatMul {
     private float[] x;
     private MemorySegment w;
     private MatKernel kernel;
+    private DType dtype;
     private int rows;
     private int n;
     private int outCols;
@@ -33,12 +48,15 @@ final class MatMul {
         this.pool = pool;
         this.sums = new float[pool.threads()][16];
         this.panels = new float[pool.threads()][DecodingMatKernel.PANEL];
+        this.decodedRows = new float[pool.threads()][0];
+        this.decodedSegments = new MemorySegment[pool.threads()];
     }
 
     void run(CpuActivations out, CpuActivations x, CpuWeight w, int rows) {
         this.out = out.data();
         this.x = x.data();
         this.w = w.data();
+        this.dtype = w.dtype();
         this.kernel = switch (w.dtype()) {
             case F32 -> F32;
             case F16 -> F16;
@@ -64,23 +82,52 @@ final class MatMul {
         int panelRows = Math.max(4, Math.min(64, PANEL_BYTES / (n * Float.BYTES)) & ~3);
         for (int p = 0; p < rows; p += panelRows) {
             int panelEnd = Math.min(rows, p + panelRows);
+            boolean decodeOnce = DECODE_ONCE && dtype != DType.F32 && panelEnd - p >= DECODE_ONCE_ROWS;
             for (int o = start; o < end; o += 4) {
                 // A partial last block repeats its last row; the extra sums are computed and dropped.
                 int valid = Math.min(4, end - o);
                 long o0 = o, o1 = o + Math.min(1, valid - 1), o2 = o + Math.min(2, valid - 1);
                 long o3 = o + valid - 1;
+                MatKernel k = kernel;
+                MemorySegment weights = w;
+                if (decodeOnce) {
+                    weights = decodeRows(worker, o0, o1, o2, o3);
+                    k = F32;
+                    o0 = 0;
+                    o1 = 1;
+                    o2 = 2;
+                    o3 = 3;
+                }
                 int r = p;
                 for (; r + 4 <= panelEnd; r += 4) {
-                    kernel.rows4(x, r * n, n, w, o0, o1, o2, o3, panel, s);
+                    k.rows4(x, r * n, n, weights, o0, o1, o2, o3, panel, s);
                     for (int i = 0; i < 4; i++) {
                         System.arraycopy(s, 4 * i, out, (r + i) * outCols + o, valid);
                     }
                 }
                 for (; r < panelEnd; r++) {
-                    kernel.rows1(x, r * n, n, w, o0, o1, o2, o3, panel, s);
+                    k.rows1(x, r * n, n, weights, o0, o1, o2, o3, panel, s);
                     System.arraycopy(s, 0, out, r * outCols + o, valid);
                 }
             }
         }
+    }
+
+    /**
+     * Decodes four weight rows into this worker's buffer (grown to the largest row length seen, then reused) and
+     * returns it as a segment. Values are exact, so the F32 kernel then computes exactly what the 16-bit kernels
+     * would, with one conversion per weight element per activation panel instead of one per four activation rows.
+     */
+    private MemorySegment decodeRows(int worker, long o0, long o1, long o2, long o3) {
+        if (decodedRows[worker].length < 4 * n) {
+            decodedRows[worker] = new float[4 * n];
+            decodedSegments[worker] = MemorySegment.ofArray(decodedRows[worker]);
+        }
+        float[] rowsOut = decodedRows[worker];
+        WeightLoads.decode(dtype, w, o0 * n, rowsOut, 0, n);
+        WeightLoads.decode(dtype, w, o1 * n, rowsOut, n, n);
+        WeightLoads.decode(dtype, w, o2 * n, rowsOut, 2 * n, n);
+        WeightLoads.decode(dtype, w, o3 * n, rowsOut, 3 * n, n);
+        return decodedSegments[worker];
     }
 }

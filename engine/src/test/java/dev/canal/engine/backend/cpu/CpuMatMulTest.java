@@ -10,7 +10,6 @@ import dev.canal.engine.tensor.DType;
 import java.lang.foreign.Arena;
 import java.util.Random;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -86,14 +85,16 @@ class CpuMatMulTest {
         }
     }
 
-    @Test
-    void prefillRowsMatchDecodeRows() {
-        // a row computed inside a 4-row tile equals the same row computed alone (decode path)
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void prefillRowsMatchDecodeRows(DType dtype) {
+        // a row computed inside a 4-row tile (16-bit weights: decoded once for the panel) equals the same row
+        // computed alone (decode path)
         Random rnd = new Random(3);
         int cols = 100;
         int outRows = 9;
         try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
-            Weight w = backend.weight(TestTensors.tensor(arena, "w", DType.BF16,
+            Weight w = backend.weight(TestTensors.tensor(arena, "w", dtype,
                     TestTensors.random(rnd, outRows * cols, 1f), outRows, cols).tensor());
             float[] x = TestTensors.random(rnd, 8 * cols, 1f);
             CpuActivations all = backend.allocate(8, outRows);

@@ -1,0 +1,83 @@
+package dev.canal.ggml.quant;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q4_0: blocks of 32 as {fp16 d, 16 bytes}; byte j holds element j in its low nibble and element j+16 in its high
+ * nibble, x = d * (nibble - 8).
+ */
+public final class Q4_0Format implements QuantFormat {
+    static final int QK = 32;
+    static final int BLOCK = 18;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    @Override
+    public void dequantizeRow(MemorySegment src, long off, float[] dst, int dOff, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long p = off + (long) b * BLOCK;
+            float d = Fp16.read(src, p);
+            int y = dOff + b * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, p + 2 + j));
+                dst[y + j] = ((q & 0x0F) - 8) * d;
+                dst[y + j + QK / 2] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+
+    @Override
+    public void quantizeRow(float[] x, int xOff, MemorySegment dst, long off, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            int base = xOff + b * QK;
+            long p = off + (long) b * BLOCK;
+            // the value of largest magnitude, sign kept: it maps to -8, the one level without a +8 partner
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < QK; j++) {
+                float v = x[base + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            Fp16.write(dst, p, d);
+            for (int j = 0; j < QK / 2; j++) {
+                int lo = Math.min(15, Rounding.toInt8(x[base + j] * id + 8.5f)) & 0xFF;
+                int hi = Math.min(15, Rounding.toInt8(x[base + QK / 2 + j] * id + 8.5f)) & 0xFF;
+                dst.set(ValueLayout.JAVA_BYTE, p + 2 + j, (byte) (lo | (hi << 4)));
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(Vec.F);
+        for (int b = 0; b < n / QK; b++) {
+            long p = off + (long) b * BLOCK;
+            int xb = xOff + b * QK;
+            FloatVector blockAcc = FloatVector.zero(Vec.F);
+            for (int j = 0; j < QK / 2; j += Vec.L) {
+                ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, p + 2 + j, Vec.LE);
+                FloatVector lo = ((FloatVector) (q.and((byte) 0x0F).sub((byte) 8))
+                        .convertShape(VectorOperators.B2F, Vec.F, 0));
+                FloatVector hi = ((FloatVector) (q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8))
+                        .convertShape(VectorOperators.B2F, Vec.F, 0));
+                blockAcc = lo.fma(FloatVector.fromArray(Vec.F, x, xb + j), blockAcc);
+                blockAcc = hi.fma(FloatVector.fromArray(Vec.F, x, xb + QK / 2 + j), blockAcc);
+            }
+            acc = blockAcc.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.canal.ggml.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteOrder;
+
+/**
+ * Vector shapes the block kernels share. Floats use the preferred width, clamped to 8..16 lanes: at least 8 so a
+ * byte load is at least 64 bits (the smallest byte species), at most 16 so one 32-element block is a whole number
+ * of vectors and 16-element sub-blocks never straddle a vector.
+ *
+ * <p>The kernels spell their vector loads and conversions out inline instead of calling small helpers that take or
+ * return vectors: a helper that C2 has already compiled on its own may not be inlined ("already compiled into a
+ * big method"), and vectors crossing a real call are boxed, making the kernel ~100x slower.
+ */
+final class Vec {
+    static final VectorSpecies<Float> F = pickFloat();
+    static final int L = F.length();
+    /** Bytes with one lane per float lane (64 or 128 bits). */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private Vec() {
+    }
+
+    private static VectorSpecies<Float> pickFloat() {
+        int n = FloatVector.SPECIES_PREFERRED.length();
+        if (n < 8) return FloatVector.SPECIES_256;
+        if (n > 16) return FloatVector.SPECIES_512;
+        return FloatVector.SPECIES_PREFERRED;
+    }
+}
