@@ -15,4 +15,5 @@ module dev.canal.engine {
     exports dev.canal.engine.weights;
 
     uses dev.canal.engine.spi.Architecture;
+    uses dev.canal.engine.spi.ModelFormat;
 }

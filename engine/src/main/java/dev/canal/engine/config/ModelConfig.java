@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
+ * {@code ropeInterleaved}: RoPE pairs dimensions (2i, 2i+1) rather than Hugging Face's (i, i + d/2). Never so in a
+ * config.json; true for GGUF Llama files, whose converter permuted the Q/K rows to suit that pairing.
+ * <p>
  * The typed subset of a Hugging Face config.json that decoder architectures read (Llama, Mistral, Qwen2, Qwen3).
  * Unknown fields are kept in {@link #raw()} and otherwise ignored: HF configs carry many training-only fields.
  */
@@ -36,6 +39,7 @@ public record ModelConfig(
         boolean mlpBias,
         boolean tieWordEmbeddings,
         int slidingWindow,
+        boolean ropeInterleaved,
         String torchDtype,
         List<Integer> bosTokenIds,
         List<Integer> eosTokenIds,
@@ -107,6 +111,7 @@ public record ModelConfig(
                 c.path("mlp_bias").asBoolean(false),
                 root.path("tie_word_embeddings").asBoolean(c.path("tie_word_embeddings").asBoolean(false)),
                 sliding,
+                false,
                 c.path("torch_dtype").asText(root.path("torch_dtype").asText(root.path("dtype").asText(""))),
                 tokenIds(c.get("bos_token_id")),
                 tokenIds(c.get("eos_token_id")),

@@ -6,28 +6,25 @@ import dev.canal.engine.api.Model;
 import dev.canal.engine.api.ModelInfo;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.cpu.CpuBackend;
-import dev.canal.engine.config.GenerationConfig;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.spi.Architecture;
 import dev.canal.engine.spi.Architectures;
 import dev.canal.engine.spi.DecoderModel;
-import dev.canal.engine.template.ChatTemplate;
+import dev.canal.engine.spi.ModelFormat;
+import dev.canal.engine.spi.ModelSource;
 import dev.canal.engine.tensor.Tensor;
-import dev.canal.engine.tokenizer.HfTokenizer;
-import dev.canal.engine.tokenizer.Tokenizer;
-import dev.canal.engine.weights.SafetensorsStore;
 import dev.canal.engine.weights.WeightStore;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
-import java.util.Optional;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 /**
- * Opens a Hugging Face model directory — config.json, safetensors shards, tokenizer.json, tokenizer_config.json,
- * generation_config.json — picks the architecture and binds the weights to the CPU backend.
+ * Opens a model in any known format (Hugging Face directories built in, others through {@link ModelFormat}
+ * providers), picks the architecture and binds the weights to the CPU backend.
  */
 public final class ModelLoader {
     /** Default context when the caller does not ask for one: enough for chat, small enough for any KV budget. */
@@ -38,66 +35,47 @@ public final class ModelLoader {
 
     public static Model load(Path path, LoadOptions options) {
         long t0 = System.nanoTime();
-        if (!Files.exists(path)) throw new CanalException(path + ": no such file or directory");
-        if (!Files.isDirectory(path)) {
-            throw new CanalException(path + ": not a model directory (expected a Hugging Face directory with"
-                    + " config.json, *.safetensors and tokenizer.json)");
-        }
-        ModelConfig config = ModelConfig.read(path.resolve("config.json"));
-        refuseQuantized(config);
-        Architecture architecture = Architectures.forConfig(config);
-        Tokenizer tokenizer = loadTokenizer(path, config);
-        Optional<ChatTemplate> template = Files.exists(path.resolve("tokenizer_config.json"))
-                ? ChatTemplate.fromTokenizerConfig(path.resolve("tokenizer_config.json")) : Optional.empty();
-        GenerationConfig generation = GenerationConfig.read(path);
-
-        WeightStore weights = SafetensorsStore.open(path);
-        Backend backend = new CpuBackend(options.threads());
+        ModelSource source = open(path);
+        Backend backend = null;
         try {
-            DecoderModel decoder = architecture.load(config, weights, backend);
+            ModelConfig config = source.config();
+            Architecture architecture = Architectures.forConfig(config);
+            backend = new CpuBackend(options.threads());
+            DecoderModel decoder = architecture.load(config, source.weights(), backend);
             int context = options.contextLength() > 0 ? options.contextLength()
                     : Math.min(config.maxPositionEmbeddings(), DEFAULT_CONTEXT);
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
-            ModelInfo info = new ModelInfo(path.toString(), describe(architecture, config), countParameters(weights),
-                    weightBytes(weights), dtypes(weights), context, config.vocabSize(),
+            WeightStore weights = source.weights();
+            ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), countParameters(weights),
+                    weightBytes(weights), types(weights), context, config.vocabSize(),
                     backend.name() + " (" + options.threads() + " threads)", loadMillis);
-            return new LoadedModel(decoder, tokenizer, template, eosIds(config, generation, tokenizer), context,
+            return new LoadedModel(decoder, source.tokenizer(), source.chatTemplate(), source.eosTokenIds(), context,
                     options.batchSize(), info, backend, weights);
         } catch (RuntimeException e) {
-            backend.close();
-            weights.close();
+            if (backend != null) backend.close();
+            source.close();
             throw e;
         }
     }
 
-    private static void refuseQuantized(ModelConfig config) {
-        if (config.quantizationConfig() != null && !config.quantizationConfig().isNull()) {
-            String method = config.quantizationConfig().path("quant_method").asText("unknown");
-            throw new CanalException(config.source() + ": quantization_config.quant_method \"" + method
-                    + "\" is not supported yet (this build runs F32, F16 and BF16 safetensors)");
+    /** The source of the first format that recognises the path. */
+    public static ModelSource open(Path path) {
+        if (!Files.exists(path)) throw new CanalException(path + ": no such file or directory");
+        List<ModelFormat> formats = formats();
+        for (ModelFormat f : formats) {
+            if (f.canOpen(path)) return f.open(path);
         }
+        List<String> names = formats.stream().map(ModelFormat::name).toList();
+        throw new CanalException(path + ": not a model this build can open (formats: " + String.join(", ", names)
+                + "; a Hugging Face directory with config.json, *.safetensors and tokenizer.json"
+                + (names.contains("gguf") ? ", or a .gguf file)" : ")"));
     }
 
-    private static Tokenizer loadTokenizer(Path dir, ModelConfig config) {
-        Path file = dir.resolve("tokenizer.json");
-        if (!Files.exists(file)) {
-            throw new CanalException(dir + ": no tokenizer.json (canal reads Hugging Face fast-tokenizer files)");
-        }
-        Tokenizer tokenizer = HfTokenizer.load(file);
-        if (tokenizer.vocabSize() > config.vocabSize()) {
-            throw new CanalException(file + ": the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but config.json's vocab_size is " + config.vocabSize()
-                    + " (tokenizer and weights do not belong together)");
-        }
-        return tokenizer;
-    }
-
-    /** End of generation: generation_config.json's eos_token_id list, else config.json's, else the tokenizer's. */
-    private static Set<Integer> eosIds(ModelConfig config, GenerationConfig generation, Tokenizer tokenizer) {
-        Set<Integer> ids = new LinkedHashSet<>(generation.eosTokenIds());
-        if (ids.isEmpty()) ids.addAll(config.eosTokenIds());
-        if (ids.isEmpty()) tokenizer.eosId().ifPresent(ids::add);
-        return Set.copyOf(ids);
+    private static List<ModelFormat> formats() {
+        List<ModelFormat> all = new ArrayList<>();
+        all.add(new HfDirectoryFormat());
+        ServiceLoader.load(ModelFormat.class, ModelLoader.class.getClassLoader()).forEach(all::add);
+        return all;
     }
 
     private static String describe(Architecture a, ModelConfig c) {
@@ -116,12 +94,12 @@ public final class ModelLoader {
         return n;
     }
 
-    /** "F32" or e.g. "BF16 (F32: 65 tensors)" when mixed. */
-    private static String dtypes(WeightStore w) {
+    /** "F32", or e.g. "{BF16=200, F32=65}" when mixed: tensors per dtype or block format. */
+    private static String types(WeightStore w) {
         TreeMap<String, Integer> counts = new TreeMap<>();
         for (String name : w.names()) {
             Tensor t = w.tensor(name);
-            counts.merge(t.dtype().name(), 1, Integer::sum);
+            counts.merge(t.typeName(), 1, Integer::sum);
         }
         if (counts.size() <= 1) return counts.isEmpty() ? "none" : counts.firstKey();
         return counts.toString();

@@ -35,6 +35,6 @@ public final class Llama implements Architecture {
     public DecoderModel load(ModelConfig c, WeightStore weights, Backend backend) {
         boolean bias = c.attentionBias();
         return Transformer.load(c, weights, backend,
-                new TransformerSpec(name(), bias, bias, false, true, c.slidingWindow()));
+                new TransformerSpec(name(), bias, bias, false, !c.ropeInterleaved(), c.slidingWindow()));
     }
 }

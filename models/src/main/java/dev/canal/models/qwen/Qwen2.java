@@ -34,6 +34,6 @@ public final class Qwen2 implements Architecture {
     @Override
     public DecoderModel load(ModelConfig c, WeightStore weights, Backend backend) {
         return Transformer.load(c, weights, backend,
-                new TransformerSpec(name(), true, false, false, true, c.slidingWindow()));
+                new TransformerSpec(name(), true, false, false, !c.ropeInterleaved(), c.slidingWindow()));
     }
 }

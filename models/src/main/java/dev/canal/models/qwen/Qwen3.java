@@ -35,6 +35,6 @@ public final class Qwen3 implements Architecture {
     public DecoderModel load(ModelConfig c, WeightStore weights, Backend backend) {
         boolean bias = c.attentionBias();
         return Transformer.load(c, weights, backend,
-                new TransformerSpec(name(), bias, bias, true, true, c.slidingWindow()));
+                new TransformerSpec(name(), bias, bias, true, !c.ropeInterleaved(), c.slidingWindow()));
     }
 }

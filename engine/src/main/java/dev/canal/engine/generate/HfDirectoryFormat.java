@@ -1,0 +1,77 @@
+package dev.canal.engine.generate;
+
+import dev.canal.engine.api.CanalException;
+import dev.canal.engine.config.GenerationConfig;
+import dev.canal.engine.config.ModelConfig;
+import dev.canal.engine.spi.ModelFormat;
+import dev.canal.engine.spi.ModelSource;
+import dev.canal.engine.template.ChatTemplate;
+import dev.canal.engine.tokenizer.HfTokenizer;
+import dev.canal.engine.tokenizer.Tokenizer;
+import dev.canal.engine.weights.SafetensorsStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A Hugging Face model directory: config.json, safetensors shards, tokenizer.json, tokenizer_config.json (chat
+ * template) and generation_config.json (end-of-sequence ids).
+ */
+public final class HfDirectoryFormat implements ModelFormat {
+
+    @Override
+    public String name() {
+        return "safetensors";
+    }
+
+    @Override
+    public boolean canOpen(Path path) {
+        return Files.isDirectory(path);
+    }
+
+    @Override
+    public ModelSource open(Path dir) {
+        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        refuseQuantized(config);
+        Tokenizer tokenizer = loadTokenizer(dir, config);
+        Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+        Optional<ChatTemplate> template = Files.exists(tokenizerConfig)
+                ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : Optional.empty();
+        GenerationConfig generation = GenerationConfig.read(dir);
+        return new ModelSource(dir.toString(), name(), config, SafetensorsStore.open(dir), tokenizer, template,
+                eosIds(config, generation, tokenizer));
+    }
+
+    private static void refuseQuantized(ModelConfig config) {
+        if (config.quantizationConfig() != null && !config.quantizationConfig().isNull()) {
+            String method = config.quantizationConfig().path("quant_method").asText("unknown");
+            throw new CanalException(config.source() + ": quantization_config.quant_method \"" + method
+                    + "\" is not supported yet (this build runs F32, F16 and BF16 safetensors)");
+        }
+    }
+
+    private static Tokenizer loadTokenizer(Path dir, ModelConfig config) {
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.exists(file)) {
+            throw new CanalException(dir + ": no tokenizer.json (canal reads Hugging Face fast-tokenizer files)");
+        }
+        Tokenizer tokenizer = HfTokenizer.load(file);
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new CanalException(file + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but config.json's vocab_size is " + config.vocabSize()
+                    + " (tokenizer and weights do not belong together)");
+        }
+        return tokenizer;
+    }
+
+    /** generation_config.json's eos_token_id list, else config.json's, else the tokenizer's. */
+    private static Set<Integer> eosIds(ModelConfig config, GenerationConfig generation, Tokenizer tokenizer) {
+        Set<Integer> ids = new LinkedHashSet<>(generation.eosTokenIds());
+        if (ids.isEmpty()) ids.addAll(config.eosTokenIds());
+        if (ids.isEmpty()) tokenizer.eosId().ifPresent(ids::add);
+        return Set.copyOf(ids);
+    }
+}

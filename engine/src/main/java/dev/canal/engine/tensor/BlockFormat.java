@@ -1,0 +1,32 @@
+package dev.canal.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A block-quantized row encoding (ggml's Q8_0, Q4_K, …; later AWQ/GPTQ/NVFP4 packings), provided by the module
+ * that reads the format: the engine knows the interface, not the formats. A row of n elements is n / blockSize
+ * blocks of blockBytes each, stored back to back; a matrix is its rows back to back. Kernels read the packed
+ * blocks in place — the model is never dequantized as a whole.
+ */
+public interface BlockFormat {
+
+    /** "Q8_0", "Q4_K", … for messages and stats. */
+    String name();
+
+    /** Elements per block. */
+    int blockSize();
+
+    /** Bytes per block. */
+    int blockBytes();
+
+    /** Bytes of one row of n elements (n a multiple of blockSize). */
+    default long rowBytes(long n) {
+        return n / blockSize() * blockBytes();
+    }
+
+    /** dst[dstOffset, dstOffset + n) = the n elements encoded at src[offset…]. */
+    void dequantizeRow(MemorySegment src, long offset, float[] dst, int dstOffset, int n);
+
+    /** Σ w[i] · x[xOffset + i] over the n elements of the row encoded at w[rowOffset…]. */
+    float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, int n);
+}
