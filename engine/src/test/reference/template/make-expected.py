@@ -179,6 +179,7 @@ FEATURES = [
     ("with_block", "{% with a = 1, b = 'x' %}{{ a }}{{ b }}{% endwith %}{{ a is defined }}", {}),
     ("range_and_list_literals", "{{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ [1, [2, 3]] | length }} {{ {'a': 1, 'a': 2} }}", {}),
     ("whitespace_in_loop_template", "{%- for m in ms %}\n    {{- m + '\\n' }}\n    {%- if not loop.last %}\n        {{- '---\\n' }}\n    {%- endif %}\n{%- endfor %}\n", {"ms": ["a", "b"]}),
+    ("printf_format", "{{ '%s=%d (%.2f) %5s|%-5s|%05.1f %x %r %e %g %%' % ('a', 3.9, 2.345, 'r', 'l', -2.25, 255, 'q', 12345.678, 0.0001) }}|{{ '%s and %s' | format('A', 'B') }}|{{ '%(name)s' % {'name': 'N'} }}", {}),
     ("undefined_attribute_chain_error", "{{ u.foo }}", {}, ),
     ("raise_exception_error", "{{ raise_exception('Conversation roles must alternate user/assistant') }}", {}),
     ("mutation_refused_error", "{{ l.append(1) }}", {"l": []}),

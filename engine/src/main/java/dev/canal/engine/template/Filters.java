@@ -44,6 +44,11 @@ final class Filters {
             return items.isEmpty() ? new Undefined("No last item, sequence was empty.") : items.getLast();
         });
         FILTERS.put("batch", Filters::batch);
+        FILTERS.put("format", (v, a) -> {
+            // jinja2: soft_str(value) % (kwargs or args)
+            Map<String, Object> kw = a.keywords();
+            return PyPercentFormat.format(PyOps.str(v), kw.isEmpty() ? new PyTuple(a.rest(0)) : new LinkedHashMap<>(kw));
+        });
         FILTERS.put("float", (v, a) -> toFloat(v, a.get(0, "default", 0.0)));
         FILTERS.put("int", (v, a) -> toInt(v, a.get(0, "default", 0L), a.integer(1, "base", 10)));
         FILTERS.put("indent", Filters::indent);

@@ -52,6 +52,9 @@ final class Renderer {
             throw e.atLine(line);
         } catch (StackOverflowError e) {
             throw TemplateError.runtime("template recursion too deep").atLine(line);
+        } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException | ClassCastException e) {
+            // A Python operation this interpreter models imperfectly: report it on the template line, not as a crash.
+            throw TemplateError.runtime(e.getClass().getSimpleName() + ": " + e.getMessage()).atLine(line);
         }
         return out.toString();
     }
