@@ -133,25 +133,31 @@ final class Renderer {
                 Scope s = new Scope(scope);
                 assign(f.target(), item, s);
                 if (PyOps.truthy(eval(f.filter(), s))) {
-                    kept.add(item);
+                    // jinja2 filters through a generator that yields the target back, so with a k, v target
+                    // the kept items become tuples (visible through loop.previtem / loop.nextitem).
+                    kept.add(f.target() instanceof TupleExpr ? new PyTuple(PyOps.iterate(item)) : item);
                 }
             }
             items = kept;
         }
-        if (items.isEmpty()) {
-            exec(f.otherwise(), new Scope(scope), out);
-            return;
-        }
         LoopContext loop = new LoopContext(items);
+        // jinja2 runs the else block unless some iteration reached the end of the body: an iteration that
+        // ends in continue or break does not count, so a loop that only ever continues also gets its else.
+        boolean bodyCompleted = false;
         for (int i = 0; i < items.size(); i++) {
             // A fresh scope per iteration: jinja2 does not carry `set` from one iteration to the next.
             Scope s = new Scope(scope);
             loop.index0 = i;
             s.set("loop", loop);
             assign(f.target(), items.get(i), s);
-            if (exec(f.body(), s, out) == Signal.BREAK) {
+            Signal signal = exec(f.body(), s, out);
+            if (signal == Signal.BREAK) {
                 break;
             }
+            bodyCompleted |= signal == Signal.NORMAL;
+        }
+        if (!bodyCompleted) {
+            exec(f.otherwise(), new Scope(scope), out);
         }
     }
 
