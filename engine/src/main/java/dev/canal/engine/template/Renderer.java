@@ -227,7 +227,7 @@ final class Renderer {
         List<Object> args = new ArrayList<>();
         Map<String, Object> kwargs = new LinkedHashMap<>();
         evalArgs(f.args(), scope, args, kwargs);
-        return Filters.apply(f.name(), input, args, kwargs);
+        return JinjaFilters.apply(f.name(), input, args, kwargs);
     }
 
     private Object eval(Expr expr, Scope scope) {
@@ -278,7 +278,7 @@ final class Renderer {
                 Map<String, Object> kwargs = new LinkedHashMap<>();
                 evalArgs(f.args(), scope, args, kwargs);
                 line = f.line();
-                yield Filters.apply(f.name(), value, args, kwargs);
+                yield JinjaFilters.apply(f.name(), value, args, kwargs);
             }
             case TestCall t -> {
                 Object value = eval(t.value(), scope);
@@ -286,7 +286,7 @@ final class Renderer {
                 Map<String, Object> kwargs = new LinkedHashMap<>();
                 evalArgs(t.args(), scope, args, kwargs);
                 line = t.line();
-                yield Tests.apply(t.name(), value, args, kwargs);
+                yield JinjaTests.apply(t.name(), value, args, kwargs);
             }
             case Unary u -> {
                 Object v = eval(u.operand(), scope);
