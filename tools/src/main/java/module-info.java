@@ -6,6 +6,7 @@ module dev.canal.tools {
     requires info.picocli;
     requires org.jline;
     requires jdk.unsupported;
+    requires java.management;
 
     opens dev.canal.tools to info.picocli;
 }
