@@ -7,6 +7,7 @@ module dev.canal.tools {
     requires org.jline;
     requires jdk.unsupported;
     requires java.management;
+    requires com.fasterxml.jackson.databind;
 
     opens dev.canal.tools to info.picocli;
 }

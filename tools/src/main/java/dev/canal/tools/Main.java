@@ -73,6 +73,8 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(Io io) {
         CommandLine cl = new CommandLine(new Main(io));
         cl.addSubcommand(new RunCommand(io));
+        cl.addSubcommand(new TokenizeCommand(io));
+        cl.addSubcommand(new InspectCommand(io));
         cl.setOut(new PrintWriter(io.out(), true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(io.err(), true));
         cl.setParameterExceptionHandler(Main::usageError);
