@@ -49,7 +49,8 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         // Generated text is UTF-8 whatever the locale says, and it is written exactly: no charset replacement.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-        int code = run(args, out, System.err, System.in, true);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        int code = run(args, out, err, System.in, true);
         out.flush();
         System.exit(code);
     }
@@ -76,7 +77,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new TokenizeCommand(io));
         cl.addSubcommand(new InspectCommand(io));
         cl.setOut(new PrintWriter(io.out(), true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(io.err(), true));
+        cl.setErr(new PrintWriter(io.err(), true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, cmd, parsed, io));
         return cl;
