@@ -49,8 +49,9 @@ public final class Launcher {
         command.addAll(List.of(args));
 
         // Ctrl-C goes to the whole foreground process group: the child decides what it means (cancel an answer,
-        // leave the chat); this parent only waits for it and passes its exit code on.
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> { });
+        // leave the chat); this parent only waits for it and passes its exit code on. A handler that does
+        // nothing, not SIG_IGN: an ignored signal would stay ignored in the child across exec.
+        org.jline.utils.Signals.register("INT", () -> { });
         try {
             Process child = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.INHERIT)

@@ -31,7 +31,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
 
-    @Parameters(index = "0", paramLabel = "<model-dir>", description = "Hugging Face model directory.")
+    @Parameters(index = "0", paramLabel = "<model-dir>",
+            description = "Hugging Face model directory (or a .gguf file where the engine reads GGUF).")
     Path modelDir;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Generate once for this prompt and exit.")
@@ -104,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (CanalException e) {
             throw new ParameterException(spec.commandLine(), "invalid option value: " + e.getMessage());
         }
-        Inputs.existingDirectory(modelDir);
+        if (!modelDir.getFileName().toString().endsWith(".gguf")) Inputs.existingDirectory(modelDir);
 
         long start = System.nanoTime();
         try (Model model = Canal.load(modelDir, loadOptions); Session session = model.newSession()) {
@@ -123,12 +124,13 @@ final class RunCommand implements Callable<Integer> {
                 io.out().print(piece);
                 io.out().flush();
             };
+            if (system != null && !plain) session.setSystemPrompt(system);
             Generation g;
-            if (plain) {
-                g = session.complete(prompt, options, print);
-            } else {
-                if (system != null) session.setSystemPrompt(system);
-                g = session.chat(prompt, options, print);
+            CancelOnInterrupt interrupts = new CancelOnInterrupt(session, io.systemStreams());
+            try {
+                g = plain ? session.complete(prompt, options, print) : session.chat(prompt, options, print);
+            } finally {
+                interrupts.close();
             }
             io.out().flush();
             // stdout holds exactly the answer; start the statistics on a line of their own on a shared terminal.
