@@ -9,6 +9,7 @@ module dev.canal.engine {
     exports dev.canal.engine.generate;
     exports dev.canal.engine.spi;
     exports dev.canal.engine.tensor;
+    exports dev.canal.engine.template;
     exports dev.canal.engine.tokenizer;
     exports dev.canal.engine.weights;
 
