@@ -75,6 +75,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main(io));
         cl.addSubcommand(new RunCommand(io));
         cl.addSubcommand(new TokenizeCommand(io));
+        cl.addSubcommand(new TemplateCommand(io));
         cl.addSubcommand(new InspectCommand(io));
         cl.setOut(new PrintWriter(io.out(), true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(io.err(), true, StandardCharsets.UTF_8));
