@@ -77,6 +77,11 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new TokenizeCommand(io));
         cl.addSubcommand(new TemplateCommand(io));
         cl.addSubcommand(new InspectCommand(io));
+        return configure(cl, io);
+    }
+
+    /** Streams and error handlers; picocli copies them only to subcommands that are already added. */
+    static CommandLine configure(CommandLine cl, Io io) {
         cl.setOut(new PrintWriter(io.out(), true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(io.err(), true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler(Main::usageError);
@@ -111,15 +116,18 @@ public final class Main implements Callable<Integer> {
         } else if (e instanceof UncheckedIOException u && u.getCause() instanceof NoSuchFileException nsf) {
             err.println("error: " + nsf.getFile() + ": no such file");
         } else {
-            err.println("error: unexpected " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage()))
-                    + (isVerbose(parsed) || verbose(cmd) ? "" : " (run with --verbose for details)"));
+            // A bug, not a user error: name it, and say how to get what a bug report needs.
+            err.println("error: unexpected " + e.getClass().getName()
+                    + (e.getMessage() == null ? "" : ": " + oneLine(e.getMessage()))
+                    + (isVerbose(parsed) ? "" : " (run with --verbose for details)"));
         }
-        if (isVerbose(parsed) || verbose(cmd)) e.printStackTrace(err);
+        if (isVerbose(parsed)) e.printStackTrace(err);
         err.flush();
         io.out().flush();
         return EXIT_ERROR;
     }
 
+    /** Whether --verbose was given, looking down from the top-level parse result. */
     private static boolean isVerbose(ParseResult parsed) {
         for (ParseResult p = parsed; p != null; p = p.subcommand()) {
             if (p.hasMatchedOption("--verbose")) return true;
@@ -127,7 +135,7 @@ public final class Main implements Callable<Integer> {
         return false;
     }
 
-    /** Whether --verbose was given, before or after the subcommand's name. */
+    /** Whether --verbose was given, looking up from a (sub)command: before or after the subcommand's name. */
     static boolean verbose(CommandLine cmd) {
         for (CommandLine c = cmd; c != null; c = c.getParent()) {
             if (c.getParseResult() != null && c.getParseResult().hasMatchedOption("--verbose")) return true;
