@@ -2,9 +2,7 @@ package dev.canal.engine.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -18,8 +16,7 @@ final class BpeModel {
     private static final int MAX_CACHED_WORD = 256;
 
     private final Map<String, Integer> vocab;
-    /** (left id, right id) packed in a long → rank in the high 32 bits, merged id in the low 32 bits. */
-    private final Map<Long, Long> merges;
+    private final MergeTable merges;
     private final int unkId;
     private final boolean fuseUnk;
     private final boolean byteFallback;
@@ -27,7 +24,7 @@ final class BpeModel {
     private final int[] byteTokenIds;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    BpeModel(Map<String, Integer> vocab, Map<Long, Long> merges, int unkId, boolean fuseUnk, boolean byteFallback,
+    BpeModel(Map<String, Integer> vocab, MergeTable merges, int unkId, boolean fuseUnk, boolean byteFallback,
              boolean ignoreMerges) {
         this.vocab = vocab;
         this.merges = merges;
@@ -39,10 +36,6 @@ final class BpeModel {
         for (int b = 0; b < 256; b++) {
             byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
         }
-    }
-
-    static long pair(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     /** Appends the ids of one pre-tokenized word. */
@@ -83,20 +76,25 @@ final class BpeModel {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        // Queue entries: rank, position of the left symbol, left id, right id (to detect stale entries).
-        PriorityQueue<long[]> queue = new PriorityQueue<>((a, b) -> a[0] != b[0]
-                ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        // Candidate merges as (rank << 32 | left position): lowest rank first, leftmost on ties. An entry is
+        // stale when its slots have changed since; the pair found there then no longer has that rank.
+        LongHeap queue = new LongHeap(n);
         for (int i = 0; i + 1 < n; i++) {
             offer(queue, ids, i, i + 1);
         }
         while (!queue.isEmpty()) {
-            long[] top = queue.poll();
-            int left = (int) top[1];
-            int right = next[left];
-            if (ids[left] != (int) top[2] || right < 0 || ids[right] != (int) top[3]) {
+            long top = queue.poll();
+            int rank = (int) (top >>> 32);
+            int left = (int) top;
+            int right = ids[left] < 0 ? -1 : next[left];
+            if (right < 0) {
                 continue;
             }
-            ids[left] = (int) top[4];
+            long m = merges.get(MergeTable.pair(ids[left], ids[right]));
+            if (m == MergeTable.ABSENT || MergeTable.rank(m) != rank) {
+                continue;
+            }
+            ids[left] = MergeTable.mergedId(m);
             ids[right] = -1;
             next[left] = next[right];
             if (next[right] >= 0) {
@@ -116,10 +114,62 @@ final class BpeModel {
         return result.toArray();
     }
 
-    private void offer(PriorityQueue<long[]> queue, int[] ids, int left, int right) {
-        Long m = merges.get(pair(ids[left], ids[right]));
-        if (m != null) {
-            queue.add(new long[] {m >>> 32, left, ids[left], ids[right], m & 0xFFFFFFFFL});
+    private void offer(LongHeap queue, int[] ids, int left, int right) {
+        long m = merges.get(MergeTable.pair(ids[left], ids[right]));
+        if (m != MergeTable.ABSENT) {
+            queue.add(((long) MergeTable.rank(m) << 32) | left);
+        }
+    }
+
+    /** A binary min-heap of longs. */
+    private static final class LongHeap {
+        private long[] heap;
+        private int size;
+
+        LongHeap(int capacity) {
+            heap = new long[Math.max(4, capacity)];
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void add(long v) {
+            if (size == heap.length) {
+                heap = Arrays.copyOf(heap, size * 2);
+            }
+            int i = size++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (heap[parent] <= v) {
+                    break;
+                }
+                heap[i] = heap[parent];
+                i = parent;
+            }
+            heap[i] = v;
+        }
+
+        long poll() {
+            long top = heap[0];
+            long last = heap[--size];
+            int i = 0;
+            while (true) {
+                int child = 2 * i + 1;
+                if (child >= size) {
+                    break;
+                }
+                if (child + 1 < size && heap[child + 1] < heap[child]) {
+                    child++;
+                }
+                if (heap[child] >= last) {
+                    break;
+                }
+                heap[i] = heap[child];
+                i = child;
+            }
+            heap[i] = last;
+            return top;
         }
     }
 
@@ -202,10 +252,5 @@ final class BpeModel {
         int[] toArray() {
             return Arrays.copyOf(data, size);
         }
-    }
-
-    /** Parses merges given as "a b" strings or as ["a", "b"] pairs; pieces must be in the vocabulary. */
-    static Map<Long, Long> newMergeTable(int expected) {
-        return new HashMap<>(Math.max(16, expected * 4 / 3 + 1));
     }
 }

@@ -35,11 +35,12 @@ final class HfStreamingDecoder implements StreamingDecoder {
         }
         window.add(id);
         String text = tokenizer.decodeRaw(window);
-        if (text.length() <= emittedWindowText.length() || text.charAt(text.length() - 1) == REPLACEMENT
-                || !text.startsWith(emittedWindowText)) {
+        if (text.length() <= emittedWindowText.length() || text.charAt(text.length() - 1) == REPLACEMENT) {
             return "";
         }
-        String added = text.substring(emittedWindowText.length());
+        // The window's text extends what was emitted for its first tokens; should a decoder ever rewrite
+        // earlier text, what was emitted stays and only the differing tail is added.
+        String added = text.substring(commonPrefix(text, emittedWindowText));
         // Slide: the window now starts at the tokens just emitted.
         window.subList(0, readIndex).clear();
         readIndex = window.size();
@@ -52,12 +53,21 @@ final class HfStreamingDecoder implements StreamingDecoder {
         String rest = "";
         if (readIndex < window.size()) {
             String text = tokenizer.decodeRaw(window);
-            rest = text.startsWith(emittedWindowText) ? text.substring(emittedWindowText.length()) : "";
+            rest = text.substring(commonPrefix(text, emittedWindowText));
         }
         window.clear();
         readIndex = 0;
         emittedWindowText = "";
         return clean(rest, true);
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        int i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        return i;
     }
 
     private String clean(String added, boolean last) {

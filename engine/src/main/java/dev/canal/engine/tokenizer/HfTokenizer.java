@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * A Hugging Face tokenizer.json tokenizer (BPE models: byte-level like GPT-2 / Llama 3 / Qwen, or
@@ -27,8 +28,12 @@ public final class HfTokenizer implements Tokenizer {
     private final PreTokenizer preTokenizer;
     private final TokenDecoder decoder;
     private final PostProcessor postProcessor;
-    private final AddedTokenSplitter allAddedTokens;
-    private final AddedTokenSplitter nonSpecialAddedTokens;
+    /** Added tokens matched in the raw text, with and without the special ones. */
+    private final AddedTokenSplitter rawAddedTokens;
+    private final AddedTokenSplitter rawNonSpecialAddedTokens;
+    /** Added tokens marked "normalized": matched in normalized text, as HF does. */
+    private final AddedTokenSplitter normalizedAddedTokens;
+    private final AddedTokenSplitter normalizedNonSpecialAddedTokens;
     private final boolean cleanupSpaces;
     private final OptionalInt bos;
     private final OptionalInt eos;
@@ -42,8 +47,14 @@ public final class HfTokenizer implements Tokenizer {
         this.preTokenizer = b.preTokenizer;
         this.decoder = b.decoder;
         this.postProcessor = b.postProcessor;
-        this.allAddedTokens = new AddedTokenSplitter(b.added);
-        this.nonSpecialAddedTokens = new AddedTokenSplitter(b.added.stream().filter(t -> !t.special()).toList());
+        List<AddedToken> raw = b.added.stream().filter(t -> !t.normalized()).toList();
+        List<AddedToken> normalized = b.added.stream().filter(AddedToken::normalized).toList();
+        UnaryOperator<String> normalize = normalizer == null ? UnaryOperator.identity() : normalizer::normalize;
+        this.rawAddedTokens = new AddedTokenSplitter(raw);
+        this.rawNonSpecialAddedTokens = new AddedTokenSplitter(raw.stream().filter(t -> !t.special()).toList());
+        this.normalizedAddedTokens = new AddedTokenSplitter(normalized, normalize);
+        this.normalizedNonSpecialAddedTokens = new AddedTokenSplitter(
+                normalized.stream().filter(t -> !t.special()).toList(), normalize);
         this.cleanupSpaces = b.cleanupSpaces;
         this.bos = b.bos;
         this.eos = b.eos;
@@ -95,7 +106,7 @@ public final class HfTokenizer implements Tokenizer {
                 }
             }
             Map<String, Integer> vocab = reader.vocab(m);
-            Map<Long, Long> merges = reader.merges(m, vocab);
+            MergeTable merges = reader.merges(m, vocab);
             added = reader.addedTokens(root);
 
             tokenToId = new HashMap<>(vocab);
@@ -178,23 +189,36 @@ public final class HfTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial) {
         BpeModel.IntList ids = new BpeModel.IntList(text.length() / 3 + 8);
-        List<AddedTokenSplitter.Piece> pieces = (parseSpecial ? allAddedTokens : nonSpecialAddedTokens).split(text);
-        for (int section = 0; section < pieces.size(); section++) {
-            AddedTokenSplitter.Piece piece = pieces.get(section);
+        AddedTokenSplitter normalizedTokens = parseSpecial ? normalizedAddedTokens : normalizedNonSpecialAddedTokens;
+        // Pieces are numbered as they come (added tokens included): Metaspace's "first" scheme needs piece 0.
+        int section = 0;
+        for (AddedTokenSplitter.Piece piece : (parseSpecial ? rawAddedTokens : rawNonSpecialAddedTokens).split(text)) {
             if (piece.token() != null) {
                 ids.add(piece.token().id());
+                section++;
                 continue;
             }
             String s = piece.text();
             if (s.isEmpty()) {
+                section++;
                 continue;
             }
             if (normalizer != null) {
                 s = normalizer.normalize(s);
             }
-            List<String> words = preTokenizer == null ? List.of(s) : preTokenizer.split(s, section);
-            for (String word : words) {
-                model.encodeWord(word, ids);
+            List<AddedTokenSplitter.Piece> subPieces = normalizedTokens.isEmpty()
+                    ? List.of(new AddedTokenSplitter.Piece(s, null)) : normalizedTokens.split(s);
+            for (AddedTokenSplitter.Piece sub : subPieces) {
+                if (sub.token() != null) {
+                    ids.add(sub.token().id());
+                } else if (!sub.text().isEmpty()) {
+                    List<String> words = preTokenizer == null ? List.of(sub.text())
+                            : preTokenizer.split(sub.text(), section);
+                    for (String word : words) {
+                        model.encodeWord(word, ids);
+                    }
+                }
+                section++;
             }
         }
         int[] out = ids.toArray();
@@ -213,14 +237,20 @@ public final class HfTokenizer implements Tokenizer {
         return cleanupSpaces ? TokenizationCleanup.apply(text) : text;
     }
 
-    /** The decoder chain alone (no special-token filtering, no clean-up). */
+    /**
+     * The decoder chain alone (no special-token filtering, no clean-up). Ids without a token are skipped as HF
+     * does: models often pad their embedding past the tokenizer's vocabulary (Qwen3: 151,936 rows for 151,669
+     * tokens), and a sampled padding id must not break a stream.
+     */
     String decodeRaw(List<Integer> ids) {
-        if (ids.isEmpty()) {
-            return "";
-        }
         List<String> tokens = new ArrayList<>(ids.size());
         for (int id : ids) {
-            tokens.add(token(id));
+            if (id >= 0 && id < idToToken.length && idToToken[id] != null) {
+                tokens.add(idToToken[id]);
+            }
+        }
+        if (tokens.isEmpty()) {
+            return "";
         }
         return String.join("", decoder.decodeChain(tokens));
     }

@@ -58,12 +58,12 @@ final class TokenizerJsonReader {
         return vocab;
     }
 
-    Map<Long, Long> merges(JsonNode model, Map<String, Integer> vocab) {
+    MergeTable merges(JsonNode model, Map<String, Integer> vocab) {
         JsonNode m = model.get("merges");
         if (m == null || !m.isArray()) {
             throw error("model.merges", "is missing; expected a list of \"a b\" strings or [\"a\", \"b\"] pairs");
         }
-        Map<Long, Long> merges = BpeModel.newMergeTable(m.size());
+        MergeTable merges = new MergeTable(m.size());
         for (int rank = 0; rank < m.size(); rank++) {
             JsonNode e = m.get(rank);
             String a;
@@ -89,7 +89,7 @@ final class TokenizerJsonReader {
                 throw error("model.merges[" + rank + "]", "(\"" + a + "\", \"" + b
                         + "\") uses a piece that is not in model.vocab");
             }
-            merges.putIfAbsent(BpeModel.pair(left, right), ((long) rank << 32) | merged);
+            merges.putIfAbsent(MergeTable.pair(left, right), MergeTable.entry(rank, merged));
         }
         return merges;
     }
@@ -104,7 +104,8 @@ final class TokenizerJsonReader {
             }
             out.add(new AddedToken(t.get("id").intValue(), t.get("content").asText(), t.path("special").asBoolean(false),
                     t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false),
-                    t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(false)));
+                    t.path("rstrip").asBoolean(false),
+                    t.path("normalized").asBoolean(!t.path("special").asBoolean(false))));
         }
         return out;
     }

@@ -122,6 +122,7 @@ public final class SafetensorsStore implements WeightStore {
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
+        if (out.isEmpty()) throw new CanalException(index + ": weight_map is empty (no tensors listed)");
         return out;
     }
 

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * Writes safetensors files the way the reference implementation lays them out: tensors sorted by element size
  * (largest first, which keeps every tensor aligned to its element size) then by name, stored back to back; the
  * header lists {@code __metadata__} first and the tensors in data order, padded with spaces so the data section
- * starts at a multiple of 8 bytes. Tensor bytes are pulled from each {@link TensorData} only when the writer
+ * starts at a multiple of 8 bytes. Metadata keys are sorted, so equal inputs give byte-identical files. Tensor bytes are pulled from each {@link TensorData} only when the writer
  * reaches it and streamed in chunks, so a converter never needs the whole model in memory.
  */
 public final class SafetensorsWriter {
@@ -170,7 +170,7 @@ public final class SafetensorsWriter {
         ObjectNode root = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = root.putObject(SafetensorsHeader.METADATA_KEY);
-            metadata.forEach(meta::put);
+            new TreeMap<>(metadata).forEach(meta::put); // sorted: Map.of and HashMap iterate in no stable order
         }
         Set<String> seen = new HashSet<>();
         long offset = 0;

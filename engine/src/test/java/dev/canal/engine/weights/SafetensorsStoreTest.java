@@ -121,6 +121,8 @@ class SafetensorsStoreTest {
         fails(() -> SafetensorsStore.open(dir), index.toString(), "\"weight_map\"");
         Files.writeString(index, "{\"weight_map\": {\"w\": 3}}");
         fails(() -> SafetensorsStore.open(dir), index.toString(), "weight_map entry \"w\" must be a file name");
+        Files.writeString(index, "{\"weight_map\": {}}");
+        fails(() -> SafetensorsStore.open(dir), index.toString(), "weight_map is empty");
     }
 
     @Test

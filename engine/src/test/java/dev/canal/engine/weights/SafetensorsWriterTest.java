@@ -68,11 +68,11 @@ class SafetensorsWriterTest {
         Path file = tmp.resolve("t.safetensors");
         SafetensorsWriter.write(file, List.of(
                 TensorData.f32("z", new long[]{1}, new float[]{1}),
-                TensorData.f32("a", new long[]{2}, new float[]{2, 3})), Map.of("k", "v"));
+                TensorData.f32("a", new long[]{2}, new float[]{2, 3})), Map.of("k", "v", "b", "w", "x", "y"));
         byte[] all = Files.readAllBytes(file);
         long n = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         String header = new String(all, 8, (int) n, StandardCharsets.UTF_8);
-        assertEquals("{\"__metadata__\":{\"k\":\"v\"},"
+        assertEquals("{\"__metadata__\":{\"b\":\"w\",\"k\":\"v\",\"x\":\"y\"},"
                 + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"z\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", header.stripTrailing());
         assertEquals(0, n % 8);
