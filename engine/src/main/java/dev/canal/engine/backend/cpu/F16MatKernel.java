@@ -1,0 +1,114 @@
+package dev.canal.engine.backend.cpu;
+
+import static dev.canal.engine.backend.cpu.WeightLoads.F;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link MatKernel} for F16 weights. Unlike F32 and BF16, whose loads are cheap enough to inline four times per
+ * kernel, the F16 conversion is decoded chunk by chunk (four rows × {@link #CHUNK} columns) into a per-worker panel
+ * in L1 and the products are taken from there; see {@link WeightLoads#decodeF16}. The accumulators carry over from
+ * chunk to chunk, so the arithmetic per element is the same as the other kernels'.
+ */
+final class F16MatKernel implements MatKernel {
+    /** Columns decoded per step; a multiple of every vector length (up to 2048-bit vectors). */
+    static final int CHUNK = 256;
+    /** Floats of panel a worker must provide. */
+    static final int PANEL = 4 * CHUNK;
+
+    @Override
+    public void rows1(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
+                      float[] panel, float[] sums) {
+        long w0 = o0 * n, w1 = o1 * n, w2 = o2 * n, w3 = o3 * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int bound = F.loopBound(n);
+        for (int c = 0; c < bound; c += CHUNK) {
+            int len = Math.min(CHUNK, bound - c);
+            decode4(w, w0 + c, w1 + c, w2 + c, w3 + c, len, panel);
+            for (int i = 0; i < len; i += F.length()) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + c + i);
+                a0 = FloatVector.fromArray(F, panel, i).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, panel, CHUNK + i).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, panel, 2 * CHUNK + i).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, panel, 3 * CHUNK + i).fma(xv, a3);
+            }
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) {
+            float xi = x[xOff + i];
+            s0 = Math.fma(WeightLoads.scalarF16(w, w0 + i), xi, s0);
+            s1 = Math.fma(WeightLoads.scalarF16(w, w1 + i), xi, s1);
+            s2 = Math.fma(WeightLoads.scalarF16(w, w2 + i), xi, s2);
+            s3 = Math.fma(WeightLoads.scalarF16(w, w3 + i), xi, s3);
+        }
+        sums[0] = s0;
+        sums[1] = s1;
+        sums[2] = s2;
+        sums[3] = s3;
+    }
+
+    @Override
+    public void rows4(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
+                      float[] panel, float[] sums) {
+        long w0 = o0 * n, w1 = o1 * n, w2 = o2 * n, w3 = o3 * n;
+        int x0 = xOff, x1 = xOff + n, x2 = xOff + 2 * n, x3 = xOff + 3 * n;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int bound = F.loopBound(n);
+        for (int c = 0; c < bound; c += CHUNK) {
+            int len = Math.min(CHUNK, bound - c);
+            decode4(w, w0 + c, w1 + c, w2 + c, w3 + c, len, panel);
+            for (int i = 0; i < len; i += F.length()) {
+                FloatVector v0 = FloatVector.fromArray(F, panel, i);
+                FloatVector v1 = FloatVector.fromArray(F, panel, CHUNK + i);
+                FloatVector v2 = FloatVector.fromArray(F, panel, 2 * CHUNK + i);
+                FloatVector v3 = FloatVector.fromArray(F, panel, 3 * CHUNK + i);
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + c + i);
+                a00 = v0.fma(xv, a00);
+                a01 = v1.fma(xv, a01);
+                a02 = v2.fma(xv, a02);
+                a03 = v3.fma(xv, a03);
+                xv = FloatVector.fromArray(F, x, x1 + c + i);
+                a10 = v0.fma(xv, a10);
+                a11 = v1.fma(xv, a11);
+                a12 = v2.fma(xv, a12);
+                a13 = v3.fma(xv, a13);
+                xv = FloatVector.fromArray(F, x, x2 + c + i);
+                a20 = v0.fma(xv, a20);
+                a21 = v1.fma(xv, a21);
+                a22 = v2.fma(xv, a22);
+                a23 = v3.fma(xv, a23);
+                xv = FloatVector.fromArray(F, x, x3 + c + i);
+                a30 = v0.fma(xv, a30);
+                a31 = v1.fma(xv, a31);
+                a32 = v2.fma(xv, a32);
+                a33 = v3.fma(xv, a33);
+            }
+        }
+        F32MatKernel.reduce(sums, 0, a00, a01, a02, a03);
+        F32MatKernel.reduce(sums, 4, a10, a11, a12, a13);
+        F32MatKernel.reduce(sums, 8, a20, a21, a22, a23);
+        F32MatKernel.reduce(sums, 12, a30, a31, a32, a33);
+        for (int i = bound; i < n; i++) {
+            float v0 = WeightLoads.scalarF16(w, w0 + i), v1 = WeightLoads.scalarF16(w, w1 + i);
+            float v2 = WeightLoads.scalarF16(w, w2 + i), v3 = WeightLoads.scalarF16(w, w3 + i);
+            F32MatKernel.tail(sums, 0, x[x0 + i], v0, v1, v2, v3);
+            F32MatKernel.tail(sums, 4, x[x1 + i], v0, v1, v2, v3);
+            F32MatKernel.tail(sums, 8, x[x2 + i], v0, v1, v2, v3);
+            F32MatKernel.tail(sums, 12, x[x3 + i], v0, v1, v2, v3);
+        }
+    }
+
+    private static void decode4(MemorySegment w, long i0, long i1, long i2, long i3, int len, float[] panel) {
+        WeightLoads.decodeF16(w, i0, panel, 0, len);
+        WeightLoads.decodeF16(w, i1, panel, CHUNK, len);
+        WeightLoads.decodeF16(w, i2, panel, 2 * CHUNK, len);
+        WeightLoads.decodeF16(w, i3, panel, 3 * CHUNK, len);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.canal.engine.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import org.junit.jupiter.api.Test;
+
+class ThreadPoolTest {
+
+    @Test
+    void everyItemRunsExactlyOnceInGrainAlignedChunks() {
+        for (int threads : new int[] {1, 2, 3}) {
+            try (ThreadPool pool = new ThreadPool(threads)) {
+                for (int job = 0; job < 2000; job++) { // many small jobs: the hand-off must not lose or repeat one
+                    int count = 1 + job % 53;
+                    int grain = 1 + job % 5;
+                    AtomicIntegerArray hits = new AtomicIntegerArray(count);
+                    pool.parallelFor(count, grain, (worker, start, end) -> {
+                        assertTrue(worker >= 0 && worker < threads);
+                        assertEquals(0, start % grain);
+                        for (int i = start; i < end; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < count; i++) assertEquals(1, hits.get(i), "item " + i + " of job " + job);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWorkersExceptionReachesTheCaller() {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(8, 1,
+                    (worker, start, end) -> {
+                        if (start >= 4) throw new IllegalStateException("boom in " + start);
+                    }));
+            assertEquals("boom in 4", e.getMessage());
+            int[] ran = new int[1];
+            pool.parallelFor(1, 1, (worker, start, end) -> ran[0]++); // still usable afterwards
+            assertEquals(1, ran[0]);
+        }
+    }
+
+    @Test
+    void closedPoolRefusesWork() {
+        ThreadPool pool = new ThreadPool(2);
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> pool.parallelFor(4, 1, (worker, start, end) -> { }));
+    }
+}
