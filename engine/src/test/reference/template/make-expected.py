@@ -11,11 +11,13 @@ Writes into engine/src/test/resources/template/:
   conversations.json         the conversations (inputs) and which templates render them
   expected/<tpl>/<case>.txt  the rendered prompt for each template and conversation
   features.json              small templates exercising interpreter features, with jinja2's output or error
+  whitespace-fuzz.json       random (seeded) mixes of text and tags with -, + and plain whitespace control
 
 Run from anywhere:  python3 engine/src/test/reference/template/make-expected.py   (needs jinja2 3.1.x)
 """
 import json
 import os
+import random
 import sys
 from datetime import datetime
 
@@ -186,6 +188,52 @@ FEATURES = [
 ]
 
 
+def whitespace_fuzz(count, seed):
+    """Random templates mixing whitespace-heavy text with if/for/set/raw/comment/print tags and -/+ modifiers:
+    the lexer's trim_blocks/lstrip_blocks/line_starting rules are where a re-implementation usually drifts."""
+    rnd = random.Random(seed)
+    texts = ["", " ", "  ", "\n", "\n\n", " \n ", "\t", "a", " b ", "c\n", "\n  d", "  \n\t  ", "x y", "\u00a0",
+             "\r\n", " \r\n  "]
+
+    def mod():
+        return rnd.choice(["", "", "-", "+"])
+
+    def tag(depth):
+        r = rnd.random()
+        if r < 0.25 and depth < 3:
+            body = "".join(piece(depth + 1) for _ in range(rnd.randint(0, 3)))
+            kw = rnd.choice(["if true", "if false", "for i in [1, 2]", "for i in []"])
+            end = "endif" if kw.startswith("if") else "endfor"
+            middle = ""
+            if rnd.random() < 0.3:
+                middle = "{%" + mod() + " else " + mod() + "%}" + "".join(piece(depth + 1) for _ in range(rnd.randint(0, 2)))
+            return "{%" + mod() + " " + kw + " " + mod() + "%}" + body + middle + "{%" + mod() + " " + end + " " + mod() + "%}"
+        if r < 0.5:
+            return "{{" + rnd.choice(["", "-"]) + " " + rnd.choice(["'v'", "i", "'\\n'", "' w '"]) + " " + rnd.choice(["", "-"]) + "}}"
+        if r < 0.65:
+            return "{#" + rnd.choice(["", "-", "+"]) + " c " + rnd.choice(["", "-", "+"]) + "#}"
+        if r < 0.8:
+            return "{%" + mod() + " set z = 1 " + mod() + "%}"
+        if r < 0.85:
+            return ("{%" + mod() + " raw " + mod() + "%}" + rnd.choice(texts) + "{{ r }}" + rnd.choice(texts)
+                    + "{%" + mod() + " endraw " + mod() + "%}")
+        return rnd.choice(texts)
+
+    def piece(depth):
+        return rnd.choice(texts) + tag(depth) + rnd.choice(texts)
+
+    cases = []
+    for n in range(count):
+        template = "".join(piece(0) for _ in range(rnd.randint(1, 5)))
+        entry = {"name": "ws%d" % n, "template": template, "variables": {"i": 0}}
+        try:
+            entry["expected"] = ENV.from_string(template).render(**entry["variables"])
+        except Exception as e:
+            entry["error"] = type(e).__name__ + ": " + str(e)
+        cases.append(entry)
+    return cases
+
+
 def main():
     configs = {}
     for name in ("qwen3", "llama3"):
@@ -214,6 +262,9 @@ def main():
         features.append(entry)
     with open(os.path.join(OUT, "features.json"), "w", encoding="utf-8", newline="") as f:
         json.dump({"jinja2": jinja2.__version__, "features": features}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(OUT, "whitespace-fuzz.json"), "w", encoding="utf-8", newline="") as f:
+        json.dump({"jinja2": jinja2.__version__, "features": whitespace_fuzz(600, 7)}, f, ensure_ascii=False, indent=0)
         f.write("\n")
     print("wrote", OUT, file=sys.stderr)
 

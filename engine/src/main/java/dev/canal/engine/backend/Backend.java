@@ -52,6 +52,9 @@ public interface Backend extends AutoCloseable {
     /** x += y, elementwise. */
     void add(Activations x, Activations y, int rows);
 
+    /** dst[dstRow, :] = src[srcRow, :] (same cols): e.g. the last prompt token's state before the output head. */
+    void copyRow(Activations dst, int dstRow, Activations src, int srcRow);
+
     /** Copies row {@code row} of x into dst (length ≥ x.cols()): how logits reach the sampler. */
     void read(Activations x, int row, float[] dst);
 

@@ -43,6 +43,7 @@ final class Filters {
             List<Object> items = PyOps.iterate(v);
             return items.isEmpty() ? new Undefined("No last item, sequence was empty.") : items.getLast();
         });
+        FILTERS.put("batch", Filters::batch);
         FILTERS.put("float", (v, a) -> toFloat(v, a.get(0, "default", 0.0)));
         FILTERS.put("int", (v, a) -> toInt(v, a.get(0, "default", 0L), a.integer(1, "base", 10)));
         FILTERS.put("indent", Filters::indent);
@@ -192,6 +193,9 @@ final class Filters {
     }
 
     private static Object toInt(Object v, Object fallback, long base) {
+        if (v instanceof Undefined u) {
+            throw u.fail();
+        }
         if (PyOps.isInt(v)) {
             return PyOps.asLong(v);
         }
@@ -211,6 +215,9 @@ final class Filters {
     }
 
     private static Object toFloat(Object v, Object fallback) {
+        if (v instanceof Undefined u) {
+            throw u.fail();
+        }
         if (PyOps.isNumber(v)) {
             return PyOps.asDouble(v);
         }
@@ -226,13 +233,43 @@ final class Filters {
         return fallback;
     }
 
+    private static Object batch(Object v, CallArgs a) {
+        long size = a.integer(0, "linecount", 1);
+        Object fill = a.get(1, "fill_with", null);
+        a.done();
+        if (size <= 0) {
+            throw TemplateError.runtime("batch size must be positive");
+        }
+        List<Object> out = new ArrayList<>();
+        List<Object> current = new ArrayList<>();
+        for (Object item : PyOps.iterate(v)) {
+            current.add(item);
+            if (current.size() == size) {
+                out.add(current);
+                current = new ArrayList<>();
+            }
+        }
+        if (!current.isEmpty()) {
+            while (fill != null && current.size() < size) {
+                current.add(fill);
+            }
+            out.add(current);
+        }
+        return out;
+    }
+
     private static Object indent(Object v, CallArgs a) {
         Object width = a.get(0, "width", 4L);
         boolean first = a.bool(1, "first", false);
         boolean blank = a.bool(2, "blank", false);
         a.done();
         String indention = width instanceof String w ? w : " ".repeat((int) PyOps.asLong(width));
-        List<Object> lines = PyStrings.splitlines(PyOps.str(v) + "\n");
+        if (!(v instanceof String text)) {
+            // jinja2 does s += "\n", which only strings survive.
+            throw v instanceof Undefined u ? u.fail() : TemplateError.runtime(
+                    "unsupported operand type(s) for +=: '" + PyOps.typeName(v) + "' and 'str'");
+        }
+        List<Object> lines = PyStrings.splitlines(text + "\n");
         StringBuilder rv = new StringBuilder();
         if (blank) {
             for (int i = 0; i < lines.size(); i++) {

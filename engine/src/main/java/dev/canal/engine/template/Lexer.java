@@ -22,9 +22,11 @@ final class Lexer {
             "0[bB](_?[01])+|0[oO](_?[0-7])+|0[xX](_?[0-9a-fA-F])+|[1-9](_?\\d)*|0(_?0)*");
     private static final Pattern STRING = Pattern.compile(
             "'([^'\\\\]*(?:\\\\.[^'\\\\]*)*)'|\"([^\"\\\\]*(?:\\\\.[^\"\\\\]*)*)\"", Pattern.DOTALL);
-    private static final Pattern RAW_BEGIN = Pattern.compile("\\{%[-+]?\\s*raw\\s*(?:-%\\}\\s*|%\\})");
+    /** Python's \\s (what str.isspace accepts), which is wider than Java's. */
+    private static final String S = "[\\t\\n\\x0b\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+    private static final Pattern RAW_BEGIN = Pattern.compile("\\{%[-+]?" + S + "*raw" + S + "*(?:-%\\}" + S + "*|%\\})");
     private static final Pattern RAW_END = Pattern.compile(
-            "\\{%([-+]?)\\s*endraw\\s*(?:\\+%\\}|-%\\}\\s*|%\\}\\n?)", Pattern.DOTALL);
+            "\\{%([-+]?)" + S + "*endraw" + S + "*(?:\\+%\\}|-%\\}" + S + "*|%\\}\\n?)", Pattern.DOTALL);
     /** Longest first, as jinja2 sorts its operator regex. */
     private static final String[] OPERATORS = {
         "**", "//", "==", "!=", ">=", "<=",
@@ -86,7 +88,8 @@ final class Lexer {
             lineStarting = false;
             lexInsideTag(type == '%');
         }
-        tokens.add(new Token(Kind.EOF, "", null, line));
+        // jinja2 reports "unexpected end of template" at the line of the last token, not the last line.
+        tokens.add(new Token(Kind.EOF, "", null, tokens.isEmpty() ? 1 : tokens.getLast().line()));
     }
 
     private int findTag(int from) {

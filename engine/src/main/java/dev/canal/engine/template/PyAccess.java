@@ -49,6 +49,7 @@ final class PyAccess {
             throw u.fail();
         }
         if (key instanceof SliceValue slice) {
+            // jinja2 compiles slices to plain Python subscripts: a TypeError here is an error, not Undefined.
             return slice(obj, slice);
         }
         switch (obj) {

@@ -288,7 +288,7 @@ final class PyOps {
             case String s -> PyStrings.chars(s);
             case List<?> l -> new ArrayList<>(l);
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
-            case Undefined u -> List.of();
+            case Undefined u -> new ArrayList<>();
             case null, default -> throw TemplateError.runtime("'" + typeName(v) + "' object is not iterable");
         };
     }

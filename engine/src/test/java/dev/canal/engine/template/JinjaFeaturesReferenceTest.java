@@ -13,33 +13,45 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Small templates from features.json (whitespace control, loops, slicing, string methods, tojson, tests,
- * filters, macros ...), each compared with what jinja2 printed for it, or required to fail where jinja2 failed.
+ * Small templates compared with what jinja2 printed for them (or required to fail where jinja2 failed):
+ * features.json covers whitespace control, loops, slicing, string methods, tojson, tests, filters, macros;
+ * whitespace-fuzz.json holds 600 seeded random mixes of text and tags with -/+ whitespace control.
  */
 class JinjaFeaturesReferenceTest {
 
     @TestFactory
+    Stream<DynamicTest> featuresMatchJinja2() {
+        return cases("features.json", true, 40);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> whitespaceFuzzMatchesJinja2() {
+        return cases("whitespace-fuzz.json", false, 600);
+    }
+
     @SuppressWarnings("unchecked")
-    Stream<DynamicTest> matchesJinja2() {
-        List<Map<String, Object>> features = (List<Map<String, Object>>) ReferenceData.json("features.json").get("features");
+    private static Stream<DynamicTest> cases(String resource, boolean sameErrorMessage, int atLeast) {
+        List<Map<String, Object>> features = (List<Map<String, Object>>) ReferenceData.json(resource).get("features");
         List<DynamicTest> tests = new ArrayList<>();
         for (Map<String, Object> f : features) {
             tests.add(DynamicTest.dynamicTest((String) f.get("name"), () -> {
                 String source = (String) f.get("template");
                 Map<String, Object> variables = (Map<String, Object>) f.get("variables");
                 if (f.containsKey("expected")) {
-                    assertEquals(f.get("expected"), render(source, variables));
-                } else {
-                    String error = (String) f.get("error");
-                    CanalException e = assertThrows(CanalException.class, () -> render(source, variables));
-                    String pythonMessage = error.substring(error.indexOf(": ") + 2);
-                    String firstSentence = pythonMessage.split("\\. ")[0];
+                    assertEquals(f.get("expected"), render(source, variables), () -> "template: " + source);
+                    return;
+                }
+                String error = (String) f.get("error");
+                CanalException e = assertThrows(CanalException.class, () -> render(source, variables),
+                        () -> "jinja2 failed with [" + error + "] on: " + source);
+                if (sameErrorMessage) {
+                    String firstSentence = error.substring(error.indexOf(": ") + 2).split("\\. ")[0];
                     assertTrue(e.getMessage().contains(firstSentence),
                             "expected an error like [" + error + "], got [" + e.getMessage() + "]");
                 }
             }));
         }
-        assertTrue(tests.size() >= 40, "expected the full feature set, found " + tests.size());
+        assertTrue(tests.size() >= atLeast, "expected the full set in " + resource + ", found " + tests.size());
         return tests.stream();
     }
 

@@ -8,10 +8,12 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link MatKernel} for BF16 weights: {@link F32MatKernel} with a converting load, kept a separate class so that
- * each kernel's load inlines (one shared kernel would make the load call megamorphic and box the vectors).
+ * {@link MatKernel} for BF16 weights. A single activation row (decode) converts in registers, as {@link F32MatKernel}
+ * with another load (a separate class so that the load inlines: a shared kernel would make the load call
+ * megamorphic and box the vectors); tiles of four rows use {@link DecodingMatKernel}.
  */
 final class Bf16MatKernel implements MatKernel {
+    private static final DecodingMatKernel PANELLED = new DecodingMatKernel(false);
 
     @Override
     public void rows1(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
@@ -42,54 +44,10 @@ final class Bf16MatKernel implements MatKernel {
         sums[3] = s3;
     }
 
+    /** Tiles of four activation rows go through a decoded panel, which is faster there (see that class). */
     @Override
     public void rows4(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
                       float[] panel, float[] sums) {
-        long w0 = o0 * n, w1 = o1 * n, w2 = o2 * n, w3 = o3 * n;
-        int x0 = xOff, x1 = xOff + n, x2 = xOff + 2 * n, x3 = xOff + 3 * n;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            FloatVector v0 = WeightLoads.bf16(w, w0 + i);
-            FloatVector v1 = WeightLoads.bf16(w, w1 + i);
-            FloatVector v2 = WeightLoads.bf16(w, w2 + i);
-            FloatVector v3 = WeightLoads.bf16(w, w3 + i);
-            FloatVector xv = FloatVector.fromArray(F, x, x0 + i);
-            a00 = v0.fma(xv, a00);
-            a01 = v1.fma(xv, a01);
-            a02 = v2.fma(xv, a02);
-            a03 = v3.fma(xv, a03);
-            xv = FloatVector.fromArray(F, x, x1 + i);
-            a10 = v0.fma(xv, a10);
-            a11 = v1.fma(xv, a11);
-            a12 = v2.fma(xv, a12);
-            a13 = v3.fma(xv, a13);
-            xv = FloatVector.fromArray(F, x, x2 + i);
-            a20 = v0.fma(xv, a20);
-            a21 = v1.fma(xv, a21);
-            a22 = v2.fma(xv, a22);
-            a23 = v3.fma(xv, a23);
-            xv = FloatVector.fromArray(F, x, x3 + i);
-            a30 = v0.fma(xv, a30);
-            a31 = v1.fma(xv, a31);
-            a32 = v2.fma(xv, a32);
-            a33 = v3.fma(xv, a33);
-        }
-        F32MatKernel.reduce(sums, 0, a00, a01, a02, a03);
-        F32MatKernel.reduce(sums, 4, a10, a11, a12, a13);
-        F32MatKernel.reduce(sums, 8, a20, a21, a22, a23);
-        F32MatKernel.reduce(sums, 12, a30, a31, a32, a33);
-        for (; i < n; i++) {
-            float v0 = WeightLoads.scalarBf16(w, w0 + i), v1 = WeightLoads.scalarBf16(w, w1 + i);
-            float v2 = WeightLoads.scalarBf16(w, w2 + i), v3 = WeightLoads.scalarBf16(w, w3 + i);
-            F32MatKernel.tail(sums, 0, x[x0 + i], v0, v1, v2, v3);
-            F32MatKernel.tail(sums, 4, x[x1 + i], v0, v1, v2, v3);
-            F32MatKernel.tail(sums, 8, x[x2 + i], v0, v1, v2, v3);
-            F32MatKernel.tail(sums, 12, x[x3 + i], v0, v1, v2, v3);
-        }
+        PANELLED.rows4(x, xOff, n, w, o0, o1, o2, o3, panel, sums);
     }
 }

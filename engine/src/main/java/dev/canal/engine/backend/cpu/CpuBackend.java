@@ -179,6 +179,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copyRow(Activations dst, int dstRow, Activations src, int srcRow) {
+        CpuActivations d = act(dst, dstRow + 1);
+        CpuActivations s = act(src, srcRow + 1);
+        if (d.cols() != s.cols()) throw new IllegalArgumentException("copyRow: " + shape(d) + " vs " + shape(s));
+        System.arraycopy(s.data(), srcRow * s.cols(), d.data(), dstRow * d.cols(), d.cols());
+    }
+
+    @Override
     public void read(Activations x, int row, float[] dst) {
         CpuActivations a = act(x, row + 1);
         System.arraycopy(a.data(), row * a.cols(), dst, 0, a.cols());

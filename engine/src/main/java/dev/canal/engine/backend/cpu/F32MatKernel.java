@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-/** {@link MatKernel} for F32 weights. F16MatKernel and Bf16MatKernel are this class with another load. */
+/** {@link MatKernel} for F32 weights, read straight from the mapped segment. */
 final class F32MatKernel implements MatKernel {
 
     @Override

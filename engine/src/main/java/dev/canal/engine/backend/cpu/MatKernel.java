@@ -16,7 +16,7 @@ interface MatKernel {
      *
      * @param n  the length of a row (weight cols)
      * @param o0    weight row indices (may repeat, to pad a partial block)
-     * @param panel per-worker scratch of {@link F16MatKernel#PANEL} floats for kernels that decode weights first
+     * @param panel per-worker scratch of {@link DecodingMatKernel#PANEL} floats for kernels that decode weights first
      */
     void rows1(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3, float[] panel,
                float[] sums);

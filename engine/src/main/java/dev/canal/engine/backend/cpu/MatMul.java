@@ -12,7 +12,7 @@ final class MatMul {
     private static final int PANEL_BYTES = 1 << 20;
 
     private static final MatKernel F32 = new F32MatKernel();
-    private static final MatKernel F16 = new F16MatKernel();
+    private static final MatKernel F16 = new DecodingMatKernel(true);
     private static final MatKernel BF16 = new Bf16MatKernel();
 
     private final ThreadPool pool;
@@ -32,7 +32,7 @@ final class MatMul {
     MatMul(ThreadPool pool) {
         this.pool = pool;
         this.sums = new float[pool.threads()][16];
-        this.panels = new float[pool.threads()][F16MatKernel.PANEL];
+        this.panels = new float[pool.threads()][DecodingMatKernel.PANEL];
     }
 
     void run(CpuActivations out, CpuActivations x, CpuWeight w, int rows) {

@@ -46,8 +46,8 @@ final class WeightLoads {
                 for (i = bound; i < n; i++) dst[off + i] = scalarF16(w, index + i);
             }
             case BF16 -> {
-                for (; i < bound; i += F.length()) bf16(w, index + i).intoArray(dst, off + i);
-                for (; i < n; i++) dst[off + i] = scalarBf16(w, index + i);
+                decodeBf16(w, index, dst, off, bound);
+                for (i = bound; i < n; i++) dst[off + i] = scalarBf16(w, index + i);
             }
             default -> throw new IllegalArgumentException("not a dense float dtype: " + dtype);
         }
@@ -60,6 +60,11 @@ final class WeightLoads {
      */
     static void decodeF16(MemorySegment w, long index, float[] dst, int off, int n) {
         for (int i = 0; i < n; i += F.length()) f16(w, index + i).intoArray(dst, off + i);
+    }
+
+    /** Decodes BF16 elements [index, index + n) into dst[off, off + n), n a multiple of {@code F.length()}. */
+    static void decodeBf16(MemorySegment w, long index, float[] dst, int off, int n) {
+        for (int i = 0; i < n; i += F.length()) bf16(w, index + i).intoArray(dst, off + i);
     }
 
     /** Elements [index, index + F.length()) of an F32 tensor. */

@@ -8,16 +8,24 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link MatKernel} for F16 weights. Unlike F32 and BF16, whose loads are cheap enough to inline four times per
- * kernel, the F16 conversion is decoded chunk by chunk (four rows × {@link #CHUNK} columns) into a per-worker panel
- * in L1 and the products are taken from there; see {@link WeightLoads#decodeF16}. The accumulators carry over from
- * chunk to chunk, so the arithmetic per element is the same as the other kernels'.
+ * {@link MatKernel} for 16-bit weights that first decodes them chunk by chunk (four rows × {@link #CHUNK} columns)
+ * into a per-worker float panel in L1 and takes the products from there. Used for all F16 work, whose conversion is
+ * too large to inline four times into a kernel (see {@link WeightLoads#decodeF16}), and for BF16 tiles of four
+ * activation rows, where 16 FMAs per decoded vector make the panel cheaper than converting in registers. The
+ * accumulators carry over from chunk to chunk, so the arithmetic per element is the same as the direct kernels'.
  */
-final class F16MatKernel implements MatKernel {
+final class DecodingMatKernel implements MatKernel {
     /** Columns decoded per step; a multiple of every vector length (up to 2048-bit vectors). */
     static final int CHUNK = 256;
     /** Floats of panel a worker must provide. */
     static final int PANEL = 4 * CHUNK;
+
+    private final boolean f16;
+
+    /** A kernel for F16 ({@code f16}) or BF16 weights. */
+    DecodingMatKernel(boolean f16) {
+        this.f16 = f16;
+    }
 
     @Override
     public void rows1(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
@@ -40,10 +48,10 @@ final class F16MatKernel implements MatKernel {
         float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
         for (int i = bound; i < n; i++) {
             float xi = x[xOff + i];
-            s0 = Math.fma(WeightLoads.scalarF16(w, w0 + i), xi, s0);
-            s1 = Math.fma(WeightLoads.scalarF16(w, w1 + i), xi, s1);
-            s2 = Math.fma(WeightLoads.scalarF16(w, w2 + i), xi, s2);
-            s3 = Math.fma(WeightLoads.scalarF16(w, w3 + i), xi, s3);
+            s0 = Math.fma(scalar(w, w0 + i), xi, s0);
+            s1 = Math.fma(scalar(w, w1 + i), xi, s1);
+            s2 = Math.fma(scalar(w, w2 + i), xi, s2);
+            s3 = Math.fma(scalar(w, w3 + i), xi, s3);
         }
         sums[0] = s0;
         sums[1] = s1;
@@ -96,8 +104,8 @@ final class F16MatKernel implements MatKernel {
         F32MatKernel.reduce(sums, 8, a20, a21, a22, a23);
         F32MatKernel.reduce(sums, 12, a30, a31, a32, a33);
         for (int i = bound; i < n; i++) {
-            float v0 = WeightLoads.scalarF16(w, w0 + i), v1 = WeightLoads.scalarF16(w, w1 + i);
-            float v2 = WeightLoads.scalarF16(w, w2 + i), v3 = WeightLoads.scalarF16(w, w3 + i);
+            float v0 = scalar(w, w0 + i), v1 = scalar(w, w1 + i);
+            float v2 = scalar(w, w2 + i), v3 = scalar(w, w3 + i);
             F32MatKernel.tail(sums, 0, x[x0 + i], v0, v1, v2, v3);
             F32MatKernel.tail(sums, 4, x[x1 + i], v0, v1, v2, v3);
             F32MatKernel.tail(sums, 8, x[x2 + i], v0, v1, v2, v3);
@@ -105,10 +113,21 @@ final class F16MatKernel implements MatKernel {
         }
     }
 
-    private static void decode4(MemorySegment w, long i0, long i1, long i2, long i3, int len, float[] panel) {
-        WeightLoads.decodeF16(w, i0, panel, 0, len);
-        WeightLoads.decodeF16(w, i1, panel, CHUNK, len);
-        WeightLoads.decodeF16(w, i2, panel, 2 * CHUNK, len);
-        WeightLoads.decodeF16(w, i3, panel, 3 * CHUNK, len);
+    private float scalar(MemorySegment w, long index) {
+        return f16 ? WeightLoads.scalarF16(w, index) : WeightLoads.scalarBf16(w, index);
+    }
+
+    private void decode4(MemorySegment w, long i0, long i1, long i2, long i3, int len, float[] panel) {
+        if (f16) {
+            WeightLoads.decodeF16(w, i0, panel, 0, len);
+            WeightLoads.decodeF16(w, i1, panel, CHUNK, len);
+            WeightLoads.decodeF16(w, i2, panel, 2 * CHUNK, len);
+            WeightLoads.decodeF16(w, i3, panel, 3 * CHUNK, len);
+        } else {
+            WeightLoads.decodeBf16(w, i0, panel, 0, len);
+            WeightLoads.decodeBf16(w, i1, panel, CHUNK, len);
+            WeightLoads.decodeBf16(w, i2, panel, 2 * CHUNK, len);
+            WeightLoads.decodeBf16(w, i3, panel, 3 * CHUNK, len);
+        }
     }
 }
