@@ -69,24 +69,29 @@ final class InteractiveChat {
             LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("canal").build();
             if (!dumb) io.err().println("/help lists the commands; Ctrl-D quits.");
             String prompt = dumb ? "" : "> ";
-            while (true) {
+            boolean more = true;
+            while (more) {
                 String line;
                 try {
                     line = reader.readLine(prompt);
                 } catch (EndOfFileException e) {
-                    return 0;
+                    // Piped input whose last line has no newline still gets its answer.
+                    line = e.getPartialLine();
+                    more = false;
+                    if (line == null) break;
                 } catch (UserInterruptException e) {
-                    if (e.getPartialLine() == null || e.getPartialLine().isBlank()) return 0;
+                    if (e.getPartialLine() == null || e.getPartialLine().isBlank()) break;
                     continue;
                 }
                 String trimmed = line.strip();
                 if (trimmed.isEmpty()) continue;
                 if (trimmed.startsWith("/")) {
-                    if (!command(trimmed)) return 0;
+                    more &= command(trimmed);
                     continue;
                 }
                 answer(line, terminal);
             }
+            return 0;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the terminal: " + e.getMessage(), e);
         }

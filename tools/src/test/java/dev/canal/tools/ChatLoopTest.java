@@ -119,6 +119,14 @@ class ChatLoopTest {
     }
 
     @Test
+    void lastLineWithoutNewlineIsAnswered() {
+        RecordingSession s = new RecordingSession();
+        Run r = chat(s, "a\nb", false, false, null);
+        assertEquals(List.of("chat:a", "chat:b"), s.calls);
+        assertEquals("<a>\n<b>\n", r.out());
+    }
+
+    @Test
     void exitAndQuitEndTheLoop() {
         for (String command : List.of("/exit", "  /quit  ")) {
             RecordingSession s = new RecordingSession();
