@@ -21,8 +21,9 @@ import java.util.concurrent.Callable;
 
 /** {@code canal inspect}: what a model directory or a safetensors file holds, without loading the model. */
 @Command(name = "inspect", usageHelpAutoWidth = true,
-        description = {"Prints the architecture (from config.json when present), parameter count, total bytes",
-                "and a table of the tensors: name, dtype, shape, size."})
+        description = {"Prints what a model directory or safetensors file holds.",
+                "Architecture (from config.json when present), parameter count, total bytes, and a table of",
+                "the tensors: name, dtype, shape, size."})
 final class InspectCommand implements Callable<Integer> {
 
     @Mixin

@@ -14,6 +14,7 @@ import org.jline.terminal.TerminalBuilder;
 import org.jline.terminal.impl.DumbTerminal;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -21,8 +22,9 @@ import java.nio.charset.StandardCharsets;
  * The chat loop of {@code canal run} without --prompt: JLine line editing and history, one {@link Session} for
  * all turns, Ctrl-C cancels the answer in progress (at an empty prompt it quits, like Ctrl-D).
  * <p>
- * Answers go to stdout, each followed by a newline; notices go to stderr. When stdin is not a terminal (JLine's
- * dumb terminal) no prompt is printed, so that stdout holds only the answers.
+ * Answers go to stdout, each followed by a newline. When stdin is not a terminal (JLine's dumb terminal) no prompt
+ * is printed and notices go to stderr, so that stdout holds only the answers; on a terminal, notices are written
+ * to it like the prompt.
  */
 final class InteractiveChat {
     static final String HELP = """
@@ -38,6 +40,8 @@ final class InteractiveChat {
     private final boolean announceFallback;
     private final String systemPrompt;
     private final boolean verbose;
+    /** Where notices go: stderr, or the terminal when there is one. */
+    private PrintWriter notes;
 
     /**
      * @param plainCompletion  continue each line as raw text instead of chatting through the template
@@ -55,19 +59,22 @@ final class InteractiveChat {
     }
 
     int run() {
-        if (announceFallback) {
-            io.err().println("note: the model has no chat template; falling back to plain completion: each line"
-                    + " is continued as raw text");
-        }
-        if (systemPrompt != null) {
-            if (plainCompletion) io.err().println("warning: --system is ignored without a chat template");
-            else session.setSystemPrompt(systemPrompt);
-        }
         try (Terminal terminal = openTerminal()) {
             // A pipe (or a test's streams) gets JLine's DumbTerminal: no prompt then, stdout holds only answers.
             boolean dumb = terminal instanceof DumbTerminal;
+            // On a real terminal, notices go where the prompt goes: through the launcher, stderr is a pipe that
+            // could deliver them after the next prompt.
+            notes = dumb ? new PrintWriter(io.err(), true, StandardCharsets.UTF_8) : terminal.writer();
+            if (announceFallback) {
+                note("note: the model has no chat template; falling back to plain completion: each line is"
+                        + " continued as raw text");
+            }
+            if (systemPrompt != null) {
+                if (plainCompletion) note("warning: --system is ignored without a chat template");
+                else session.setSystemPrompt(systemPrompt);
+            }
             LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("canal").build();
-            if (!dumb) io.err().println("/help lists the commands; Ctrl-D quits.");
+            if (!dumb) note("/help lists the commands; Ctrl-D quits.");
             String prompt = dumb ? "" : "> ";
             boolean more = true;
             while (more) {
@@ -97,6 +104,11 @@ final class InteractiveChat {
         }
     }
 
+    private void note(String text) {
+        notes.println(text);
+        notes.flush();
+    }
+
     /** Runs a slash command; false when the chat should end. */
     private boolean command(String text) {
         switch (text) {
@@ -105,10 +117,10 @@ final class InteractiveChat {
             }
             case "/clear" -> {
                 session.reset();
-                io.err().println("(conversation cleared)");
+                note("(conversation cleared)");
             }
-            case "/help" -> io.err().println(HELP);
-            default -> io.err().println("unknown command " + text.split("\\s+")[0] + "; /help lists the commands");
+            case "/help" -> note(HELP);
+            default -> note("unknown command " + text.split("\\s+")[0] + "; /help lists the commands");
         }
         return true;
     }
@@ -127,14 +139,14 @@ final class InteractiveChat {
         }
         io.out().print("\n");
         io.out().flush();
-        if (g.stopReason() == StopReason.CANCELLED) io.err().println("(stopped)");
+        if (g.stopReason() == StopReason.CANCELLED) note("(stopped)");
         if (g.stopReason() == StopReason.CONTEXT_FULL) {
-            io.err().println("(the context is full: " + session.contextUsed() + " of " + session.contextLength()
+            note("(the context is full: " + session.contextUsed() + " of " + session.contextLength()
                     + " positions; /clear starts over)");
         }
         if (verbose) {
-            io.err().println(Stats.prompt(g));
-            io.err().println(Stats.generated(g));
+            note(Stats.prompt(g));
+            note(Stats.generated(g));
         }
     }
 

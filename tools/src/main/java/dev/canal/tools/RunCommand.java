@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /** {@code canal run}: one completion with --prompt, else an interactive chat on the terminal (or piped stdin). */
 @Command(name = "run", usageHelpAutoWidth = true,
-        description = {"Generates text. With --prompt: prints the answer to stdout and statistics to stderr.",
+        description = {"Generates text: one answer, or an interactive chat.",
+                "With --prompt: prints the answer to stdout and statistics to stderr.",
                 "Without: an interactive chat (/help lists its commands); stdin may also be a pipe."})
 final class RunCommand implements Callable<Integer> {
 

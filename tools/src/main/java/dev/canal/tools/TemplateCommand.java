@@ -20,8 +20,9 @@ import java.util.concurrent.Callable;
 
 /** {@code canal template}: renders a conversation with a model's chat template, as transformers would. */
 @Command(name = "template", usageHelpAutoWidth = true,
-        description = {"Prints a conversation rendered with the model's chat template, exactly (no newline is",
-                "added), as transformers' apply_chat_template(..., tokenize=False) renders it."})
+        description = {"Prints a conversation rendered with the model's chat template.",
+                "The render is exact, as transformers' apply_chat_template(..., tokenize=False) makes it; no",
+                "newline is added."})
 final class TemplateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

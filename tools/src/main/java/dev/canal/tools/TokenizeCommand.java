@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 
 /** {@code canal tokenize}: the token ids of a text, as a JSON array on one line. */
 @Command(name = "tokenize", usageHelpAutoWidth = true,
-        description = {"Prints the token ids of a text as a JSON array on one line, e.g. [1, 403, 407].",
+        description = {"Prints the token ids of a text.",
+                "A JSON array on one line, ids separated by a comma and a space: [1, 403, 407].",
                 "The tokenizer's special tokens (e.g. BOS) are added unless --no-add-special."})
 final class TokenizeCommand implements Callable<Integer> {
 
