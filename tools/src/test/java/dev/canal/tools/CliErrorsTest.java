@@ -43,7 +43,6 @@ class CliErrorsTest {
 
     @Test
     void directoryWithoutConfigJson(@TempDir Path tmp) {
-        EngineAvailability.assumeModelLoading();
         Cli.Result r = Cli.run("run", tmp.toString(), "--prompt", "hi");
         assertEquals(1, r.exitCode());
         String line = oneErrorLine(r);

@@ -28,7 +28,6 @@ class InteractiveChatTest {
 
     @BeforeAll
     static void expectedAnswers() {
-        EngineAvailability.assumeModelLoading();
         GenerationOptions greedy = GenerationOptions.defaults().withMaxTokens(MAX_TOKENS)
                 .withSampler(SamplerSettings.greedy());
         try (Model model = Canal.load(Fixtures.stories(), LoadOptions.defaults());
