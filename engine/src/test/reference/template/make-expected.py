@@ -12,6 +12,7 @@ Writes into engine/src/test/resources/template/:
   expected/<tpl>/<case>.txt  the rendered prompt for each template and conversation
   features.json              small templates exercising interpreter features, with jinja2's output or error
   whitespace-fuzz.json       random (seeded) mixes of text and tags with -, + and plain whitespace control
+  statement-fuzz.json        random (seeded) nests of for/if/set/with/filter/macro calls, break and continue
 
 Run from anywhere:  python3 engine/src/test/reference/template/make-expected.py   (needs jinja2 3.1.x)
 """
@@ -147,6 +148,7 @@ FEATURES = [
     ("crlf_normalized", "a\r\nb\rc", {}),
     ("for_loop_vars", "{% for x in items %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.revindex }}/{{ loop.first }}/{{ loop.last }}/{{ loop.length }} {% endfor %}", {"items": ["a", "b", "c"]}),
     ("for_else", "{% for x in [] %}x{% else %}empty{% endfor %}", {}),
+    ("for_else_after_only_continue_or_break", "{% for x in 'ab' %}{% continue %}{% else %}E1{% endfor %}|{% for x in 'ab' %}{% break %}{% else %}E2{% endfor %}|{% for x in 'ab' %}{% if loop.last %}{% break %}{% endif %}{% else %}E3{% endfor %}", {}),
     ("for_filter", "{% for x in range(10) if x is odd %}{{ x }}{{ ',' if not loop.last }}{% endfor %}", {}),
     ("break_continue", "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}", {}),
     ("nested_loops", "{% for a in [1, 2] %}{% for b in 'xy' %}{{ a }}{{ b }}{{ loop.index }} {% endfor %}{% endfor %}", {}),
@@ -179,6 +181,7 @@ FEATURES = [
     ("with_block", "{% with a = 1, b = 'x' %}{{ a }}{{ b }}{% endwith %}{{ a is defined }}", {}),
     ("range_and_list_literals", "{{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ [1, [2, 3]] | length }} {{ {'a': 1, 'a': 2} }}", {}),
     ("whitespace_in_loop_template", "{%- for m in ms %}\n    {{- m + '\\n' }}\n    {%- if not loop.last %}\n        {{- '---\\n' }}\n    {%- endif %}\n{%- endfor %}\n", {"ms": ["a", "b"]}),
+    ("printf_format", "{{ '%s=%d (%.2f) %5s|%-5s|%05.1f %x %r %e %g %%' % ('a', 3.9, 2.345, 'r', 'l', -2.25, 255, 'q', 12345.678, 0.0001) }}|{{ '%s and %s' | format('A', 'B') }}|{{ '%(name)s' % {'name': 'N'} }}", {}),
     ("undefined_attribute_chain_error", "{{ u.foo }}", {}, ),
     ("raise_exception_error", "{{ raise_exception('Conversation roles must alternate user/assistant') }}", {}),
     ("mutation_refused_error", "{{ l.append(1) }}", {"l": []}),
@@ -234,6 +237,60 @@ def whitespace_fuzz(count, seed):
     return cases
 
 
+def statement_fuzz(count, seed):
+    """Random nests of statements: scoping of set in loops, namespaces, for-else after break/continue, loop
+    variables (previtem, nextitem, cycle), tuple targets with loop filters, captured blocks and macros."""
+    rnd = random.Random(seed)
+    iterables = ["items", "d", "d.items()", "d | items", "range(3)", "'ab'", "[]", "pairs", "items[1:]", "items[::-1]",
+                 "d | dictsort"]
+    pair_iterables = ("d.items()", "d | items", "pairs", "d | dictsort")
+    outputs = ["x", "loop.index", "loop.revindex0", "loop.previtem", "loop.nextitem", "loop.cycle('o', 'e')", "ns.n", "acc",
+               "k ~ '=' ~ v", "m(x)", "m(x, sep='/')", "x | string | upper", "outer", "loop.length",
+               "loop.first and loop.last", "(x ~ '') * 2"]
+
+    def stmt(depth):
+        r = rnd.random()
+        if depth > 2 or r < 0.25:
+            return "{{ " + rnd.choice(outputs) + " }}"
+        if r < 0.45:
+            iterable = rnd.choice(iterables)
+            target = rnd.choice(["x", "k, v"]) if iterable in pair_iterables else "x"
+            condition = rnd.choice(["", "", " if x", " if loop is undefined"])
+            body = "".join(stmt(depth + 1) for _ in range(rnd.randint(1, 3)))
+            otherwise = rnd.choice(["", "{% else %}E"])
+            return "{% for " + target + " in " + iterable + condition + " %}" + body + otherwise + "{% endfor %}"
+        if r < 0.55:
+            return ("{% if " + rnd.choice(["x", "loop.first", "ns.n > 1", "acc", "k is defined"]) + " %}" + stmt(depth + 1)
+                    + "{% elif " + rnd.choice(["true", "false"]) + " %}EL{% else %}" + stmt(depth + 1) + "{% endif %}")
+        if r < 0.63:
+            return "{% set ns.n = ns.n + 1 %}"
+        if r < 0.7:
+            return "{% set acc = acc ~ '.' %}"
+        if r < 0.75:
+            return "{% set outer = loop %}" if rnd.random() < 0.5 else "{% set a, b = [1, 2] %}{{ a }}{{ b }}"
+        if r < 0.82:
+            return rnd.choice(["{% break %}", "{% continue %}"])
+        if r < 0.88:
+            return "{% with y = " + rnd.choice(["1", "x", "acc"]) + " %}[{{ y }}]" + stmt(depth + 1) + "{% endwith %}"
+        if r < 0.94:
+            return "{% filter upper %}" + stmt(depth + 1) + "{% endfilter %}"
+        return "{% set cap %}" + stmt(depth + 1) + "{% endset %}<{{ cap }}>"
+
+    prefix = ("{% macro m(v, sep='-') %}{{ sep }}{{ v }}{{ sep }}{% endmacro %}{% set ns = namespace(n=0) %}"
+              "{% set acc = '' %}{% set x = 'X' %}")
+    variables = {"items": ["a", "b", "c"], "d": {"z": 1, "y": 2}, "pairs": [[1, 2], [3, 4]]}
+    cases = []
+    for n in range(count):
+        template = prefix + "".join(stmt(0) for _ in range(rnd.randint(1, 4))) + "|{{ ns.n }}|{{ acc }}|{{ x }}"
+        entry = {"name": "st%d" % n, "template": template, "variables": variables}
+        try:
+            entry["expected"] = ENV.from_string(template).render(**json.loads(json.dumps(variables)))
+        except Exception as e:
+            entry["error"] = type(e).__name__ + ": " + str(e)
+        cases.append(entry)
+    return cases
+
+
 def main():
     configs = {}
     for name in ("qwen3", "llama3"):
@@ -265,6 +322,9 @@ def main():
         f.write("\n")
     with open(os.path.join(OUT, "whitespace-fuzz.json"), "w", encoding="utf-8", newline="") as f:
         json.dump({"jinja2": jinja2.__version__, "features": whitespace_fuzz(600, 7)}, f, ensure_ascii=False, indent=0)
+        f.write("\n")
+    with open(os.path.join(OUT, "statement-fuzz.json"), "w", encoding="utf-8", newline="") as f:
+        json.dump({"jinja2": jinja2.__version__, "features": statement_fuzz(600, 3)}, f, ensure_ascii=False, indent=0)
         f.write("\n")
     print("wrote", OUT, file=sys.stderr)
 

@@ -54,7 +54,8 @@ public final class ChatTemplate {
     /**
      * The chat template of a tokenizer_config.json, or empty when it has none. chat_template may be a string
      * or a list of {name, template} (the one named "default" is used); bos_token/eos_token may be strings or
-     * {"content": ...} objects. Bad JSON or template syntax throws a CanalException naming the file and line.
+     * {"content": ...} objects. Without chat_template, a chat_template.jinja beside the config is used (newer
+     * Hugging Face layout). Bad JSON or template syntax throws a CanalException naming the file and line.
      */
     public static Optional<ChatTemplate> fromTokenizerConfig(Path tokenizerConfigJson) {
         String file = tokenizerConfigJson.toString();
@@ -70,7 +71,18 @@ public final class ChatTemplate {
         }
         String template = templateText(config.get("chat_template"), file);
         if (template == null) {
-            return Optional.empty();
+            // Newer Hugging Face repositories keep the template beside the config in chat_template.jinja.
+            Path sibling = tokenizerConfigJson.toAbsolutePath().resolveSibling("chat_template.jinja");
+            if (!Files.isRegularFile(sibling)) {
+                return Optional.empty();
+            }
+            try {
+                template = Files.readString(sibling);
+            } catch (IOException e) {
+                throw new CanalException(sibling + ": cannot read chat template: " + e.getMessage(), e);
+            }
+            return Optional.of(compile(template, specialToken(config, "bos_token", file),
+                    specialToken(config, "eos_token", file), sibling.toString()));
         }
         return Optional.of(compile(template, specialToken(config, "bos_token", file),
                 specialToken(config, "eos_token", file), file + ": chat_template"));

@@ -9,6 +9,9 @@ final class PyArithmetic {
     }
 
     static Object binary(String op, Object a, Object b) {
+        if (op.equals("%") && a instanceof String format) {
+            return PyPercentFormat.format(format, b); // str % anything, even Undefined (it prints as "")
+        }
         if (a instanceof Undefined u) {
             throw u.fail();
         }
@@ -40,9 +43,6 @@ final class PyArithmetic {
             if (PyOps.isInt(a) && (b instanceof String || b instanceof List)) {
                 return repeat(b, PyOps.asLong(a));
             }
-        }
-        if (op.equals("%") && a instanceof String) {
-            throw TemplateError.runtime("printf-style string formatting ('%') is not supported in chat templates");
         }
         throw TemplateError.runtime("unsupported operand type(s) for " + op + ": '" + PyOps.typeName(a) + "' and '"
                 + PyOps.typeName(b) + "'");

@@ -183,7 +183,7 @@ final class PyMethods {
                 boolean signed = s.startsWith("-") || s.startsWith("+");
                 return signed ? s.charAt(0) + "0".repeat(pad) + s.substring(1) : "0".repeat(pad) + s;
             };
-            case "format" -> (args, kwargs) -> PyFormat.format(s, args, kwargs);
+            case "format" -> (args, kwargs) -> PyStrFormat.format(s, args, kwargs);
             default -> null;
         };
     }

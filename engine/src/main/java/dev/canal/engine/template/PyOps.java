@@ -95,6 +95,7 @@ final class PyOps {
                 yield sb.append('}').toString();
             }
             case Namespace n -> "<Namespace " + repr(n.attributes) + ">";
+            case LoopContext c -> "<LoopContext " + c.attribute("index") + "/" + c.attribute("length") + ">";
             default -> "<" + typeName(v) + " object>";
         };
     }

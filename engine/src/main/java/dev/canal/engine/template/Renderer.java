@@ -52,6 +52,9 @@ final class Renderer {
             throw e.atLine(line);
         } catch (StackOverflowError e) {
             throw TemplateError.runtime("template recursion too deep").atLine(line);
+        } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException | ClassCastException e) {
+            // A Python operation this interpreter models imperfectly: report it on the template line, not as a crash.
+            throw TemplateError.runtime(e.getClass().getSimpleName() + ": " + e.getMessage()).atLine(line);
         }
         return out.toString();
     }
@@ -130,25 +133,31 @@ final class Renderer {
                 Scope s = new Scope(scope);
                 assign(f.target(), item, s);
                 if (PyOps.truthy(eval(f.filter(), s))) {
-                    kept.add(item);
+                    // jinja2 filters through a generator that yields the target back, so with a k, v target
+                    // the kept items become tuples (visible through loop.previtem / loop.nextitem).
+                    kept.add(f.target() instanceof TupleExpr ? new PyTuple(PyOps.iterate(item)) : item);
                 }
             }
             items = kept;
         }
-        if (items.isEmpty()) {
-            exec(f.otherwise(), new Scope(scope), out);
-            return;
-        }
         LoopContext loop = new LoopContext(items);
+        // jinja2 runs the else block unless some iteration reached the end of the body: an iteration that
+        // ends in continue or break does not count, so a loop that only ever continues also gets its else.
+        boolean bodyCompleted = false;
         for (int i = 0; i < items.size(); i++) {
             // A fresh scope per iteration: jinja2 does not carry `set` from one iteration to the next.
             Scope s = new Scope(scope);
             loop.index0 = i;
             s.set("loop", loop);
             assign(f.target(), items.get(i), s);
-            if (exec(f.body(), s, out) == Signal.BREAK) {
+            Signal signal = exec(f.body(), s, out);
+            if (signal == Signal.BREAK) {
                 break;
             }
+            bodyCompleted |= signal == Signal.NORMAL;
+        }
+        if (!bodyCompleted) {
+            exec(f.otherwise(), new Scope(scope), out);
         }
     }
 
@@ -218,7 +227,7 @@ final class Renderer {
         List<Object> args = new ArrayList<>();
         Map<String, Object> kwargs = new LinkedHashMap<>();
         evalArgs(f.args(), scope, args, kwargs);
-        return Filters.apply(f.name(), input, args, kwargs);
+        return JinjaFilters.apply(f.name(), input, args, kwargs);
     }
 
     private Object eval(Expr expr, Scope scope) {
@@ -269,7 +278,7 @@ final class Renderer {
                 Map<String, Object> kwargs = new LinkedHashMap<>();
                 evalArgs(f.args(), scope, args, kwargs);
                 line = f.line();
-                yield Filters.apply(f.name(), value, args, kwargs);
+                yield JinjaFilters.apply(f.name(), value, args, kwargs);
             }
             case TestCall t -> {
                 Object value = eval(t.value(), scope);
@@ -277,7 +286,7 @@ final class Renderer {
                 Map<String, Object> kwargs = new LinkedHashMap<>();
                 evalArgs(t.args(), scope, args, kwargs);
                 line = t.line();
-                yield Tests.apply(t.name(), value, args, kwargs);
+                yield JinjaTests.apply(t.name(), value, args, kwargs);
             }
             case Unary u -> {
                 Object v = eval(u.operand(), scope);

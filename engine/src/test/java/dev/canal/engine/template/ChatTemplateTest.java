@@ -213,6 +213,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void fromTokenizerConfigFallsBackToChatTemplateJinjaBesideIt(@TempDir Path dir) throws IOException {
+        Path config = Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
+        Files.writeString(dir.resolve("chat_template.jinja"), "{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}\n");
+        ChatTemplate t = ChatTemplate.fromTokenizerConfig(config).orElseThrow();
+        assertEquals("hi</s>", t.render(List.of(Map.of("role", "user", "content", "hi")), null, false, null));
+    }
+
+    @Test
     void fromTokenizerConfigErrorsNameTheFile(@TempDir Path dir) throws IOException {
         Path broken = Files.writeString(dir.resolve("broken.json"), "{\"chat_template\": ");
         CanalException json = assertThrows(CanalException.class, () -> ChatTemplate.fromTokenizerConfig(broken));

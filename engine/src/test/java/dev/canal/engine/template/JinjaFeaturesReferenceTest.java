@@ -15,7 +15,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Small templates compared with what jinja2 printed for them (or required to fail where jinja2 failed):
  * features.json covers whitespace control, loops, slicing, string methods, tojson, tests, filters, macros;
- * whitespace-fuzz.json holds 600 seeded random mixes of text and tags with -/+ whitespace control.
+ * whitespace-fuzz.json holds 600 seeded random mixes of text and tags with -/+ whitespace control, and
+ * statement-fuzz.json 600 seeded random nests of loops, conditions, assignments, macros and loop controls.
  */
 class JinjaFeaturesReferenceTest {
 
@@ -27,6 +28,11 @@ class JinjaFeaturesReferenceTest {
     @TestFactory
     Stream<DynamicTest> whitespaceFuzzMatchesJinja2() {
         return cases("whitespace-fuzz.json", false, 600);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> statementFuzzMatchesJinja2() {
+        return cases("statement-fuzz.json", false, 600);
     }
 
     @SuppressWarnings("unchecked")

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** jinja2's `is` tests (defined, none, string, mapping, iterable, sequence, eq, in ...) with Python semantics. */
-final class Tests {
+final class JinjaTests {
     @FunctionalInterface
     interface Test {
         boolean test(Object value, CallArgs args);
@@ -44,7 +44,7 @@ final class Tests {
             return v == other || v instanceof Boolean && v.equals(other);
         });
         TESTS.put("in", (v, a) -> PyOps.contains(a.required(0, "seq"), v));
-        TESTS.put("filter", (v, a) -> v instanceof String s && Filters.exists(s));
+        TESTS.put("filter", (v, a) -> v instanceof String s && JinjaFilters.exists(s));
         TESTS.put("test", (v, a) -> v instanceof String s && TESTS.containsKey(s));
         Test eq = (v, a) -> PyOps.eq(v, a.required(0, "other"));
         Test ne = (v, a) -> !PyOps.eq(v, a.required(0, "other"));
@@ -60,7 +60,7 @@ final class Tests {
         order("ge", ">=", null, ">=");
     }
 
-    private Tests() {
+    private JinjaTests() {
     }
 
     private static void order(String name, String symbol, String alias, String op) {

@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** jinja2's built-in filters that chat templates use, plus transformers' tojson override. */
-final class Filters {
+final class JinjaFilters {
     @FunctionalInterface
     interface Filter {
         Object apply(Object value, CallArgs args);
@@ -28,9 +28,9 @@ final class Filters {
         FILTERS.put("attr", (v, a) -> PyAccess.getattr(v, a.string(0, "name", "")));
         FILTERS.put("capitalize", (v, a) -> done(a, PyStrings.capitalize(PyOps.str(v))));
         FILTERS.put("center", (v, a) -> center(PyOps.str(v), (int) a.integer(0, "width", 80)));
-        FILTERS.put("default", Filters::defaultFilter);
-        FILTERS.put("d", Filters::defaultFilter);
-        FILTERS.put("dictsort", Filters::dictsort);
+        FILTERS.put("default", JinjaFilters::defaultFilter);
+        FILTERS.put("d", JinjaFilters::defaultFilter);
+        FILTERS.put("dictsort", JinjaFilters::dictsort);
         FILTERS.put("escape", (v, a) -> done(a, escape(PyOps.str(v))));
         FILTERS.put("e", (v, a) -> done(a, escape(PyOps.str(v))));
         FILTERS.put("first", (v, a) -> {
@@ -43,10 +43,15 @@ final class Filters {
             List<Object> items = PyOps.iterate(v);
             return items.isEmpty() ? new Undefined("No last item, sequence was empty.") : items.getLast();
         });
-        FILTERS.put("batch", Filters::batch);
+        FILTERS.put("batch", JinjaFilters::batch);
+        FILTERS.put("format", (v, a) -> {
+            // jinja2: soft_str(value) % (kwargs or args)
+            Map<String, Object> kw = a.keywords();
+            return PyPercentFormat.format(PyOps.str(v), kw.isEmpty() ? new PyTuple(a.rest(0)) : new LinkedHashMap<>(kw));
+        });
         FILTERS.put("float", (v, a) -> toFloat(v, a.get(0, "default", 0.0)));
         FILTERS.put("int", (v, a) -> toInt(v, a.get(0, "default", 0L), a.integer(1, "base", 10)));
-        FILTERS.put("indent", Filters::indent);
+        FILTERS.put("indent", JinjaFilters::indent);
         FILTERS.put("items", (v, a) -> {
             a.done();
             if (v instanceof Undefined) {
@@ -98,17 +103,17 @@ final class Filters {
             }
             return PyAccess.slice(PyOps.iterate(v), new PyAccess.SliceValue(null, null, -1L));
         });
-        FILTERS.put("map", Filters::map);
+        FILTERS.put("map", JinjaFilters::map);
         FILTERS.put("select", (v, a) -> select(v, a, false, true));
         FILTERS.put("reject", (v, a) -> select(v, a, false, false));
         FILTERS.put("selectattr", (v, a) -> select(v, a, true, true));
         FILTERS.put("rejectattr", (v, a) -> select(v, a, true, false));
-        FILTERS.put("sort", Filters::sort);
-        FILTERS.put("unique", Filters::unique);
+        FILTERS.put("sort", JinjaFilters::sort);
+        FILTERS.put("unique", JinjaFilters::unique);
         FILTERS.put("min", (v, a) -> minMax(v, a, -1));
         FILTERS.put("max", (v, a) -> minMax(v, a, 1));
-        FILTERS.put("sum", Filters::sum);
-        FILTERS.put("round", Filters::round);
+        FILTERS.put("sum", JinjaFilters::sum);
+        FILTERS.put("round", JinjaFilters::round);
         FILTERS.put("wordcount", (v, a) -> {
             a.done();
             Matcher m = WORD.matcher(PyOps.str(v));
@@ -118,10 +123,10 @@ final class Filters {
             }
             return n;
         });
-        FILTERS.put("tojson", Filters::tojson);
+        FILTERS.put("tojson", JinjaFilters::tojson);
     }
 
-    private Filters() {
+    private JinjaFilters() {
     }
 
     static boolean exists(String name) {
@@ -346,7 +351,7 @@ final class Filters {
         if (positional.size() > offset) {
             String name = PyOps.str(positional.get(offset));
             List<Object> args = positional.subList(offset + 1, positional.size());
-            test = x -> Tests.apply(name, x, args, kw);
+            test = x -> JinjaTests.apply(name, x, args, kw);
         } else {
             test = PyOps::truthy;
         }

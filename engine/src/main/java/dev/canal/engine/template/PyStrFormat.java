@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /** str.format with plain replacement fields ({}, {0}, {name}, {{ and }}); format specs are not supported. */
-final class PyFormat {
-    private PyFormat() {
+final class PyStrFormat {
+    private PyStrFormat() {
     }
 
     static String format(String template, List<Object> args, Map<String, Object> kwargs) {
