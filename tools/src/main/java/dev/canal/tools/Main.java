@@ -78,6 +78,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new TemplateCommand(io));
         cl.addSubcommand(new InspectCommand(io));
         cl.addSubcommand(new SynthCommand(io));
+        cl.addSubcommand(new BenchCommand(io));
         return configure(cl, io);
     }
 

@@ -5,6 +5,7 @@ import dev.canal.engine.tensor.DType;
 import dev.canal.tools.synth.SynthPreset;
 import dev.canal.tools.synth.SyntheticModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -13,10 +14,13 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code synth}: a random-weight model with a real geometry, for speed and memory work. */
-@Command(name = "synth", mixinStandardHelpOptions = true,
+@Command(name = "synth", usageHelpAutoWidth = true,
         description = {"Writes a random-weight model with a real model's geometry in Hugging Face layout",
                 "(config.json, sharded safetensors with an index, a real tokenizer)."})
 final class SynthCommand implements Callable<Integer> {
+
+    @Mixin
+    HelpOption help;
 
     @Option(names = "--preset", required = true, paramLabel = "NAME",
             description = "Geometry: llama-3.2-1b, llama-3.1-8b, mistral-7b, qwen2.5-0.5b, qwen3-0.6b, tiny-llama, "
