@@ -32,8 +32,9 @@ class CpuBlockWeightTest {
             Tensor t = Tensor.quantized("w", f, new long[] {OUT, COLS},
                     f.encode(arena, TestTensors.random(rnd, OUT * COLS, 1f), OUT, COLS));
             float[] w = dequantized(f, t);
-            // 1 and 3 rows: the format's dot; 17 rows: rows dequantized once per panel, F32 kernel
-            for (int rows : new int[] {1, 3, 17}) {
+            // 1, 3 and 5 rows (a 4-row tile and a single row): the format's dot; 17 rows: weight rows dequantized
+            // once per panel, F32 kernel
+            for (int rows : new int[] {1, 3, 5, 17}) {
                 float[] x = TestTensors.random(rnd, rows * COLS, 1f);
                 CpuActivations a = one.allocate(rows, OUT);
                 CpuActivations b = two.allocate(rows, OUT);
