@@ -7,6 +7,9 @@ import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Floats;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.ggml.quant.GgmlType;
+import dev.canal.ggml.quant.QuantFormat;
+import dev.canal.ggml.quant.QuantFormats;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,7 +44,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 public class MatMulBenchmark {
 
-    @Param({"F32", "F16", "BF16"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     public String format;
 
     @Param({"1", "64"})
@@ -74,10 +77,21 @@ public class MatMulBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
+        SplittableRandom random = new SplittableRandom(1);
+        Tensor tensor = format.startsWith("Q") ? quantized(random) : dense(random);
+        weightBytes = tensor.byteSize();
+        backend = new CpuBackend(threads);
+        weight = backend.weight(tensor);
+        x = backend.allocate(rows, in);
+        y = backend.allocate(rows, out);
+        float[] xs = ((CpuActivations) x).data();
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (random.nextDouble() - 0.5);
+    }
+
+    private Tensor dense(SplittableRandom random) {
         DType dtype = DType.valueOf(format);
         long elements = (long) in * out;
         MemorySegment data = arena.allocate(elements * dtype.bytes(), 64);
-        SplittableRandom random = new SplittableRandom(1);
         for (long i = 0; i < elements; i++) {
             float v = (float) (random.nextDouble() - 0.5) * 0.05f;
             switch (dtype) {
@@ -87,13 +101,20 @@ public class MatMulBenchmark {
                 default -> throw new IllegalArgumentException(format);
             }
         }
-        weightBytes = data.byteSize();
-        backend = new CpuBackend(threads);
-        weight = backend.weight(new Tensor("w", dtype, new long[]{out, in}, data));
-        x = backend.allocate(rows, in);
-        y = backend.allocate(rows, out);
-        float[] xs = ((CpuActivations) x).data();
-        for (int i = 0; i < xs.length; i++) xs[i] = (float) (random.nextDouble() - 0.5);
+        return new Tensor("w", dtype, new long[]{out, in}, data);
+    }
+
+    /** Random rows quantized with ggml's reference quantizer, packed as the GGUF file would hold them. */
+    private Tensor quantized(SplittableRandom random) {
+        QuantFormat q = QuantFormats.of(GgmlType.valueOf(format));
+        long rowBytes = q.rowBytes(in);
+        MemorySegment data = arena.allocate(rowBytes * out, 64);
+        float[] row = new float[in];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) row[i] = (float) (random.nextDouble() - 0.5) * 0.05f;
+            q.quantizeRow(row, 0, data, o * rowBytes, in);
+        }
+        return Tensor.quantized("w", q, new long[]{out, in}, data);
     }
 
     @TearDown(Level.Trial)
