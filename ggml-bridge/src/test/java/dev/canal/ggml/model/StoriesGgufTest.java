@@ -14,14 +14,20 @@ import dev.canal.engine.spi.Architectures;
 import dev.canal.engine.spi.DecoderModel;
 import dev.canal.engine.spi.InferenceState;
 import dev.canal.engine.spi.ModelSource;
+import dev.canal.engine.template.ChatTemplate;
+import dev.canal.ggml.gguf.GgufFile;
+import dev.canal.ggml.gguf.GgufTensor;
+import dev.canal.ggml.gguf.GgufWriter;
 import dev.canal.ggml.testing.SharedFixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -81,6 +87,30 @@ class StoriesGgufTest {
             assertArrayEquals(new long[] {32, 64}, src.weights().tensor("model.layers.0.self_attn.k_proj.weight").shape());
             assertArrayEquals(new long[] {64, 172}, src.weights().tensor("model.layers.4.mlp.down_proj.weight").shape());
             assertTrue(src.chatTemplate().isEmpty());
+        }
+    }
+
+    /**
+     * tokenizer.chat_template is compiled with the vocabulary's BOS/EOS texts, and end-of-turn ids end generation
+     * with EOS (a copy of the fixture with those keys added; <unk> stands in for an end-of-turn token).
+     */
+    @Test
+    void chatTemplateAndEndOfTurnIds(@TempDir Path dir) {
+        Path file = dir.resolve("chat.gguf");
+        try (GgufFile in = GgufFile.open(GGUF)) {
+            GgufWriter w = new GgufWriter().copyMetadata(in)
+                    .putString("tokenizer.chat_template",
+                            "{{ bos_token }}{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}{{ eos_token }}"
+                                    + "{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}")
+                    .putUint32("tokenizer.ggml.eot_token_id", 0);
+            for (GgufTensor t : in.tensors().values()) w.addTensor(t.name(), t.type(), t.ne(), t.data());
+            w.write(file);
+        }
+        try (ModelSource src = ModelLoader.open(file)) {
+            assertEquals(Set.of(2, 0), src.eosTokenIds());
+            ChatTemplate template = src.chatTemplate().orElseThrow();
+            assertEquals("<s>[user] Hi</s>[assistant] ",
+                    template.render(List.of(Map.of("role", "user", "content", "Hi")), null, true, Map.of()));
         }
     }
 
