@@ -6,6 +6,8 @@ module dev.canal.tools {
     requires info.picocli;
     requires org.jline;
     requires jdk.unsupported;
+    requires java.management;
+    requires com.fasterxml.jackson.databind;
 
     opens dev.canal.tools to info.picocli;
 }

@@ -1,0 +1,28 @@
+package dev.canal.tools;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The shared test fixtures (../shared/models beside the checkout; Maven passes the path as canal.shared). */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    static Path shared() {
+        String p = System.getProperty("canal.shared");
+        Path dir = p != null ? Path.of(p) : Path.of("..", "..", "shared");
+        if (!Files.isDirectory(dir.resolve("models"))) {
+            throw new IllegalStateException("test fixtures not found at " + dir.toAbsolutePath()
+                    + "/models: clone the project beside ../shared or pass -Dcanal.shared=DIR");
+        }
+        return dir.toAbsolutePath().normalize();
+    }
+
+    static Path model(String name) {
+        return shared().resolve("models").resolve(name);
+    }
+
+    static Path stories() {
+        return model("stories260K-hf-derived");
+    }
+}
