@@ -77,6 +77,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new TokenizeCommand(io));
         cl.addSubcommand(new TemplateCommand(io));
         cl.addSubcommand(new InspectCommand(io));
+        cl.addSubcommand(new DoctorCommand(io));
         return configure(cl, io);
     }
 

@@ -28,6 +28,17 @@ public final class KernelTable {
     /** Kernel name meaning "this op runs on the CPU backend". */
     public static final String CPU = "cpu";
 
+    /** Weight formats and the op that multiplies by them, for "which formats run natively" questions. */
+    public static final Map<String, String> FORMAT_OPS = orderedMap(
+            "F16", "gemv_f16", "BF16", "gemv_bf16", "Q8_0", "gemv_q8_0", "Q4_0", "gemv_q4_0",
+            "AWQ int4", "gemv_awq_int4", "FP8 E4M3", "gemv_fp8", "NVFP4", "nvfp4");
+
+    private static Map<String, String> orderedMap(String... pairs) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) m.put(pairs[i], pairs[i + 1]);
+        return Collections.unmodifiableMap(m);
+    }
+
     /** How a row runs a weight format or op. */
     public enum Mode {
         /** The hardware has a path for it (tensor-core MMA, hardware conversion). */
@@ -86,6 +97,13 @@ public final class KernelTable {
         /** "sm_90" */
         public String smName() {
             return "sm_" + sm;
+        }
+
+        /** How this row runs each weight format (by its GEMV/matmul op), in {@link #FORMAT_OPS} order. */
+        public Map<String, Mode> formatModes() {
+            Map<String, Mode> out = new LinkedHashMap<>();
+            FORMAT_OPS.forEach((format, op) -> out.put(format, op(op).mode()));
+            return out;
         }
 
         public Op op(String name) {

@@ -53,11 +53,16 @@ public final class CudaLibraries {
      * The outcome of looking for one library.
      *
      * @param loadedFrom the file name or path that loaded, empty when none did
-     * @param reason     one line: where it was loaded from, or which files were searched where
+     * @param detail     where it was loaded from, or which files were searched where
      */
-    public record Status(Library library, Optional<String> loadedFrom, String reason) {
+    public record Status(Library library, Optional<String> loadedFrom, String detail) {
         public boolean available() {
             return loadedFrom.isPresent();
+        }
+
+        /** One line naming the library: "cuBLAS: loaded …" or "cuBLAS: libcublas.so.13 … not found (searched …)". */
+        public String reason() {
+            return library.title + ": " + detail;
         }
     }
 
@@ -132,12 +137,12 @@ public final class CudaLibraries {
     }
 
     private static Loaded loaded(Library library, SymbolLookup lookup, String from) {
-        return new Loaded(lookup, new Status(library, Optional.of(from), library.title + ": loaded " + from));
+        return new Loaded(lookup, new Status(library, Optional.of(from), "loaded " + from));
     }
 
     private static Loaded missing(Library library, List<String> searched) {
-        String reason = library.title + ": " + String.join(" / ", library.files) + " not found (searched "
+        String detail = String.join(" / ", library.files) + " not found (searched "
                 + String.join(", ", searched) + ")";
-        return new Loaded(name -> Optional.empty(), new Status(library, Optional.empty(), reason));
+        return new Loaded(name -> Optional.empty(), new Status(library, Optional.empty(), detail));
     }
 }

@@ -45,6 +45,10 @@ public final class KernelBuild {
             return;
         }
         NvccLocator.Result found = NvccLocator.find(args[3], System.getenv("CUDA_HOME"), System.getenv("PATH"));
+        if (found.nvcc().isEmpty() && !args[3].isBlank()) {
+            // An explicit compiler that is not there is a mistake to report, not a reason to ship no kernels.
+            throw new IllegalArgumentException("-Dcanal.nvcc=" + args[3] + " is not an executable file");
+        }
         if (found.nvcc().isEmpty()) {
             withoutKernels(fatbin, absent, "it was built without nvcc (searched " + found.searched()
                     + "; install the CUDA 13 toolkit or pass -Dcanal.nvcc=/path/to/nvcc)");

@@ -22,8 +22,7 @@ final class NvccLocator {
         List<String> searched = new ArrayList<>();
         if (override != null && !override.isBlank()) {
             Path p = Path.of(override);
-            return Files.isExecutable(p) ? new Result(Optional.of(p), override)
-                    : new Result(Optional.empty(), "canal.nvcc=" + override + " (not an executable file)");
+            return new Result(Files.isExecutable(p) ? Optional.of(p) : Optional.empty(), "canal.nvcc=" + override);
         }
         List<Path> candidates = new ArrayList<>();
         if (cudaHome != null && !cudaHome.isBlank()) {
