@@ -69,6 +69,13 @@ CANAL_KERNEL void canal_add_f32(float* x, const float* y, long long n) {
     }
 }
 
+// x[r][c] += bias[c] over n = rows × cols elements (a linear layer's bias). 1-D grid.
+CANAL_KERNEL void canal_add_bias_f32(float* x, const float* bias, int cols, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        x[i] += bias[i % cols];
+    }
+}
+
 // In-place max-subtracted softmax of each row, scaled by 1/temperature first (pass 1 for plain softmax).
 // grid = rows, block = 256.
 CANAL_KERNEL void canal_softmax_f32(float* x, int cols, float invTemperature) {

@@ -40,6 +40,28 @@ __device__ __forceinline__ void gemv16(float* y, const uint16_t* w, const float*
 
 } // namespace canal
 
+// F32 weights (small models, tests): the same warp-per-output scheme with 16-byte loads when aligned.
+CANAL_KERNEL void canal_gemv_f32(float* y, const float* w, const float* x, int in, int out) {
+    int lane = threadIdx.x % canal::WARP;
+    int o = blockIdx.x * (blockDim.x / canal::WARP) + threadIdx.x / canal::WARP;
+    if (o >= out) return;
+    const float* wr = w + (size_t)o * in;
+    const float* xr = x + (size_t)blockIdx.y * in;
+    float acc = 0.0f;
+    bool vector = in % 4 == 0 && ((uintptr_t)wr & 15) == 0 && ((uintptr_t)xr & 15) == 0;
+    if (vector) {
+        for (int i = lane * 4; i < in; i += canal::WARP * 4) {
+            float4 a = *reinterpret_cast<const float4*>(wr + i);
+            float4 b = *reinterpret_cast<const float4*>(xr + i);
+            acc += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
+        }
+    } else {
+        for (int i = lane; i < in; i += canal::WARP) acc += wr[i] * xr[i];
+    }
+    acc = canal::warp_sum(acc);
+    if (lane == 0) y[(size_t)blockIdx.y * out + o] = acc;
+}
+
 CANAL_KERNEL void canal_gemv_f16(float* y, const uint16_t* w, const float* x, int in, int out) {
     canal::gemv16<false>(y, w, x, in, out);
 }

@@ -148,6 +148,11 @@ class KernelsOnGpuTest {
         kernels.launch("canal_add_f32", 3, 1, 128, 1, 0, dx, du, (long) n);
         for (int i = 0; i < n; i++) expected[i] = g[i] + u[i];
         assertArrayEquals(expected, read(dx, n));
+        int cols = 300; // bias over rows of 300: n is not a multiple of it, the last row is partial
+        long db = dev(g);
+        kernels.launch("canal_add_bias_f32", 2, 1, 128, 1, 0, db, du, cols, (long) n);
+        for (int i = 0; i < n; i++) expected[i] = g[i] + u[i % cols];
+        assertArrayEquals(expected, read(db, n));
     }
 
     @Test
@@ -187,6 +192,8 @@ class KernelsOnGpuTest {
                 wbf16[i] = Float.intBitsToFloat(bf16[i] << 16);
             }
             long y = alloc(rows * out * 4L), dx = dev(x);
+            kernels.launch("canal_gemv_f32", (out + 3) / 4, rows, 128, 1, 0, y, dev(w), dx, in, out);
+            close(matvec(w, x, in, out, rows), read(y, rows * out), 1e-4f);
             kernels.launch("canal_gemv_f16", (out + 3) / 4, rows, 128, 1, 0, y, dev(f16), dx, in, out);
             close(matvec(wf16, x, in, out, rows), read(y, rows * out), 1e-4f);
             kernels.launch("canal_gemv_bf16", (out + 3) / 4, rows, 128, 1, 0, y, dev(bf16), dx, in, out);
