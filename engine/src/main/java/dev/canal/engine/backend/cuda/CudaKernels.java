@@ -30,10 +30,10 @@ public final class CudaKernels implements AutoCloseable {
     public static CudaKernels load() {
         byte[] image = KernelImage.fatbin().orElseThrow(() -> new CanalException(KernelImage.status()));
         try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment native_ = tmp.allocate(image.length, 16);
-            native_.copyFrom(MemorySegment.ofArray(image));
+            MemorySegment staged = tmp.allocate(image.length, 16);
+            staged.copyFrom(MemorySegment.ofArray(image));
             MemorySegment handle = tmp.allocate(ValueLayout.ADDRESS);
-            check(cuModuleLoadData(handle, native_), "cuModuleLoadData(" + KernelImage.FATBIN + ")");
+            check(cuModuleLoadData(handle, staged), "cuModuleLoadData(" + KernelImage.FATBIN + ")");
             return new CudaKernels(handle.get(ValueLayout.ADDRESS, 0));
         }
     }
