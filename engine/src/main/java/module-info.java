@@ -6,6 +6,8 @@ module dev.canal.engine {
     exports dev.canal.engine.api;
     exports dev.canal.engine.backend;
     exports dev.canal.engine.backend.cpu;
+    exports dev.canal.engine.backend.cuda;
+    exports dev.canal.engine.backend.cuda.bindings;
     exports dev.canal.engine.config;
     exports dev.canal.engine.generate;
     exports dev.canal.engine.spi;

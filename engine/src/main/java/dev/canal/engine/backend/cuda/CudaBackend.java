@@ -1,0 +1,318 @@
+package dev.canal.engine.backend.cuda;
+
+import static dev.canal.engine.backend.cuda.CudaCalls.check;
+import static dev.canal.engine.backend.cuda.bindings.CudaDriver.cuMemcpyDtoD_v2;
+
+import dev.canal.engine.api.CanalException;
+import dev.canal.engine.backend.Activations;
+import dev.canal.engine.backend.AttentionShape;
+import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.KvCache;
+import dev.canal.engine.backend.Rope;
+import dev.canal.engine.backend.Weight;
+import dev.canal.engine.tensor.DType;
+import dev.canal.engine.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The decoder ops on one GPU with canal's kernels (first version: dense F32/F16/BF16 weights copied to device
+ * memory, GEMV kernels for every matmul, the legacy default stream, one thread). Still to come, in this order:
+ * cuBLAS for prefill matmuls, registering mapped weights in place on unified-memory devices (DESIGN.md "Memory"),
+ * the quantized formats of the kernel table, a non-blocking stream and CUDA graphs for decode.
+ */
+public final class CudaBackend implements Backend {
+    private static final int BLOCK = 256;
+    private static final int GEMV_WARPS = 4;
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final CudaDevice device;
+    private final KernelDispatch.Choice choice;
+    private final CudaContext context;
+    private final CudaKernels kernels;
+    private final List<Long> owned = new ArrayList<>();
+    private final Map<Rope, Long> invFreqs = new IdentityHashMap<>();
+    private final long tokens; // device buffer for embed's token ids, grown on demand
+    private int tokenCapacity = 4096;
+
+    private CudaBackend(CudaDevice device, KernelDispatch.Choice choice) {
+        this.device = device;
+        this.choice = choice;
+        this.context = CudaContext.open(device.ordinal());
+        this.kernels = CudaKernels.load();
+        this.tokens = own(context.alloc(4L * tokenCapacity));
+    }
+
+    /** The backend on device {@code ordinal}, or an exception saying why CUDA cannot run it here. */
+    public static CudaBackend open(int ordinal) {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) throw new CanalException("cuda:" + ordinal + ": " + probe.unavailable().orElseThrow());
+        if (ordinal < 0 || ordinal >= probe.devices().size()) {
+            throw new CanalException("cuda:" + ordinal + ": no such GPU (" + probe.devices().size() + " found)");
+        }
+        CudaDevice d = probe.devices().get(ordinal);
+        KernelDispatch.Choice choice = KernelDispatch.choose(d.major(), d.minor());
+        if (!choice.gpu()) throw new CanalException("cuda:" + ordinal + " (" + d.name() + "): " + choice.reason());
+        return new CudaBackend(d, choice);
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    public KernelDispatch.Choice choice() {
+        return choice;
+    }
+
+    @Override
+    public String name() {
+        return "cuda:" + device.ordinal();
+    }
+
+    // --- memory
+
+    record DeviceWeight(Tensor tensor, long rows, long cols, DType dtype, long pointer) implements Weight { }
+
+    record DeviceActivations(int rows, int cols, long pointer) implements Activations { }
+
+    record DeviceKvCache(int layers, int kvHeads, int headDim, int capacity, long[] keys, long[] values)
+            implements KvCache { }
+
+    @Override
+    public Weight weight(Tensor tensor) {
+        DType dtype = tensor.dtype();
+        if (!dtype.isDenseFloat() || tensor.format() != null) {
+            throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName()
+                    + " is not supported by the cuda backend yet (expected F32, F16 or BF16)");
+        }
+        if (tensor.rank() != 1 && tensor.rank() != 2) {
+            throw new CanalException("tensor " + tensor.name() + ": shape " + tensor.shapeString()
+                    + " is not supported by the cuda backend (expected a 1-D vector or a 2-D [out, in] matrix)");
+        }
+        long rows = tensor.rank() == 1 ? 1 : tensor.dim(0);
+        long cols = tensor.rank() == 1 ? tensor.dim(0) : tensor.dim(1);
+        if (tensor.rank() == 1) {
+            // Vectors (norms, biases) become f32 once so the element-wise kernels need no per-dtype variants.
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment f = arena.allocate(ValueLayout.JAVA_FLOAT, cols);
+                for (long i = 0; i < cols; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT, i, element(tensor, i));
+                return new DeviceWeight(tensor, rows, cols, DType.F32, own(context.copyOf(f)));
+            }
+        }
+        return new DeviceWeight(tensor, rows, cols, dtype, own(context.copyOf(tensor.data())));
+    }
+
+    private static float element(Tensor t, long i) {
+        MemorySegment d = t.data();
+        return switch (t.dtype()) {
+            case F32 -> d.get(LE_FLOAT, 4 * i);
+            case F16 -> Float.float16ToFloat(d.get(LE_SHORT, 2 * i));
+            case BF16 -> Float.intBitsToFloat(d.get(LE_SHORT, 2 * i) << 16);
+            default -> throw new IllegalStateException(t.dtype().toString());
+        };
+    }
+
+    @Override
+    public Activations allocate(int rows, int cols) {
+        return new DeviceActivations(rows, cols, own(context.alloc(4L * rows * cols)));
+    }
+
+    @Override
+    public KvCache allocateKvCache(int layers, int kvHeads, int headDim, int capacity) {
+        long[] keys = new long[layers], values = new long[layers];
+        long bytes = 4L * capacity * kvHeads * headDim;
+        for (int l = 0; l < layers; l++) {
+            keys[l] = own(context.alloc(bytes));
+            values[l] = own(context.alloc(bytes));
+        }
+        return new DeviceKvCache(layers, kvHeads, headDim, capacity, keys, values);
+    }
+
+    // --- ops
+
+    @Override
+    public void embed(Activations out, Weight table, int[] ids, int rows) {
+        DeviceActivations o = act(out, rows);
+        DeviceWeight t = weight(table);
+        if (t.cols() != o.cols()) throw new IllegalArgumentException("embed: " + shape(o) + " vs " + t.tensor());
+        if (ids.length < rows) throw new IllegalArgumentException(ids.length + " tokens for " + rows + " rows");
+        if (rows > tokenCapacity) throw new IllegalArgumentException("embed: " + rows + " rows, at most " + tokenCapacity);
+        for (int r = 0; r < rows; r++) {
+            if (ids[r] < 0 || ids[r] >= t.rows()) {
+                throw new CanalException("tensor " + t.tensor().name() + ": token id " + ids[r]
+                        + " is outside the embedding table's " + t.rows() + " rows");
+            }
+        }
+        context.upload(tokens, MemorySegment.ofArray(java.util.Arrays.copyOf(ids, rows)));
+        String kernel = switch (t.dtype()) {
+            case F32 -> "canal_embed_f32";
+            case F16 -> "canal_embed_f16";
+            default -> "canal_embed_bf16";
+        };
+        if (rows > 0) kernels.launch(kernel, rows, 1, BLOCK, 1, 0, o.pointer(), t.pointer(), tokens, o.cols());
+    }
+
+    @Override
+    public void rmsNorm(Activations out, Activations x, Weight weight, float eps, int rows) {
+        DeviceActivations o = act(out, rows), in = act(x, rows);
+        DeviceWeight w = weight(weight);
+        if (o.cols() != in.cols() || in.cols() % w.cols() != 0) {
+            throw new IllegalArgumentException("rmsNorm: x " + shape(in) + ", out " + shape(o) + ", weight " + w.cols());
+        }
+        // Groups of weight.cols() consecutive columns are contiguous: normalise them as rows of that length.
+        int groups = (int) (rows * (in.cols() / w.cols()));
+        if (groups > 0) {
+            kernels.launch("canal_rmsnorm_f32", groups, 1, BLOCK, 1, 0, o.pointer(), in.pointer(), w.pointer(), eps,
+                    (int) w.cols());
+        }
+    }
+
+    @Override
+    public void matmul(Activations out, Activations x, Weight w, int rows) {
+        DeviceActivations o = act(out, rows), in = act(x, rows);
+        DeviceWeight m = weight(w);
+        if (in.cols() != m.cols() || o.cols() != m.rows()) {
+            throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + m.tensor() + "ᵀ into " + shape(o));
+        }
+        String kernel = switch (m.dtype()) {
+            case F32 -> "canal_gemv_f32";
+            case F16 -> "canal_gemv_f16";
+            default -> "canal_gemv_bf16";
+        };
+        int outs = (int) m.rows();
+        if (rows > 0) {
+            kernels.launch(kernel, (outs + GEMV_WARPS - 1) / GEMV_WARPS, rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                    m.pointer(), in.pointer(), in.cols(), outs);
+        }
+    }
+
+    @Override
+    public void addBias(Activations x, Weight bias, int rows) {
+        DeviceActivations a = act(x, rows);
+        DeviceWeight b = weight(bias);
+        if (b.cols() != a.cols()) throw new IllegalArgumentException("addBias: " + shape(a) + " vs " + b.tensor());
+        long n = (long) rows * a.cols();
+        if (n > 0) kernels.launch("canal_add_bias_f32", grid(n), 1, BLOCK, 1, 0, a.pointer(), b.pointer(), a.cols(), n);
+    }
+
+    @Override
+    public void rope(Activations x, int heads, Rope rope, int startPos, int rows) {
+        DeviceActivations a = act(x, rows);
+        if (a.cols() != heads * rope.headDim() || rope.rotaryDim() > rope.headDim()
+                || rope.invFreq().length < rope.rotaryDim() / 2) {
+            throw new IllegalArgumentException("rope: x " + shape(a) + " for " + heads + " heads of "
+                    + rope.headDim() + ", rotaryDim " + rope.rotaryDim());
+        }
+        long inv = invFreqs.computeIfAbsent(rope, r -> own(context.copyOf(MemorySegment.ofArray(r.invFreq()))));
+        int threads = Math.max(1, Math.min(rope.rotaryDim() / 2, BLOCK));
+        if (rows > 0 && rope.rotaryDim() > 0) {
+            kernels.launch("canal_rope_f32", rows, heads, threads, 1, 0, a.pointer(), inv, heads, rope.headDim(),
+                    rope.rotaryDim(), startPos, rope.attentionScale(), rope.neoxPairing() ? 1 : 0);
+        }
+    }
+
+    @Override
+    public void attention(Activations out, Activations q, Activations k, Activations v, KvCache cache, int layer,
+                          int startPos, int rows, AttentionShape shape) {
+        DeviceActivations o = act(out, rows), qa = act(q, rows), ka = act(k, rows), va = act(v, rows);
+        if (!(cache instanceof DeviceKvCache c)) throw new IllegalArgumentException("not a cuda kv cache: " + cache);
+        int qCols = shape.heads() * shape.headDim();
+        int kvCols = shape.kvHeads() * shape.headDim();
+        if (qa.cols() != qCols || o.cols() != qCols || ka.cols() != kvCols || va.cols() != kvCols
+                || c.kvHeads() != shape.kvHeads() || c.headDim() != shape.headDim()
+                || layer < 0 || layer >= c.layers() || startPos < 0 || shape.headDim() > 2 * BLOCK) {
+            throw new IllegalArgumentException("attention: q " + shape(qa) + ", k " + shape(ka) + ", v " + shape(va)
+                    + ", out " + shape(o) + " do not fit " + shape + " at layer " + layer + ", start " + startPos);
+        }
+        if (startPos + rows > c.capacity()) {
+            throw new CanalException("context full: positions up to " + (startPos + rows) + " requested, the kv "
+                    + "cache holds " + c.capacity());
+        }
+        if (rows == 0) return;
+        // The cache is [position][kvHead][headDim], k and v are [row][kvHead·headDim]: one contiguous copy each.
+        long offset = 4L * startPos * kvCols, bytes = 4L * rows * kvCols;
+        check(cuMemcpyDtoD_v2(c.keys()[layer] + offset, ka.pointer(), bytes), "cuMemcpyDtoD(keys)");
+        check(cuMemcpyDtoD_v2(c.values()[layer] + offset, va.pointer(), bytes), "cuMemcpyDtoD(values)");
+        kernels.launch("canal_attention_f32kv", rows, shape.heads(), BLOCK, 1, 4 * (shape.headDim() + BLOCK),
+                o.pointer(), qa.pointer(), c.keys()[layer], c.values()[layer], shape.heads(), shape.kvHeads(),
+                shape.headDim(), shape.scale(), shape.slidingWindow(), startPos);
+    }
+
+    @Override
+    public void swiglu(Activations gate, Activations up, int rows) {
+        DeviceActivations g = act(gate, rows), u = act(up, rows);
+        if (g.cols() != u.cols()) throw new IllegalArgumentException("swiglu: " + shape(g) + " vs " + shape(u));
+        long n = (long) rows * g.cols();
+        if (n > 0) kernels.launch("canal_swiglu_f32", grid(n), 1, BLOCK, 1, 0, g.pointer(), u.pointer(), n);
+    }
+
+    @Override
+    public void add(Activations x, Activations y, int rows) {
+        DeviceActivations a = act(x, rows), b = act(y, rows);
+        if (a.cols() != b.cols()) throw new IllegalArgumentException("add: " + shape(a) + " vs " + shape(b));
+        long n = (long) rows * a.cols();
+        if (n > 0) kernels.launch("canal_add_f32", grid(n), 1, BLOCK, 1, 0, a.pointer(), b.pointer(), n);
+    }
+
+    @Override
+    public void copyRow(Activations dst, int dstRow, Activations src, int srcRow) {
+        DeviceActivations d = act(dst, dstRow + 1), s = act(src, srcRow + 1);
+        if (d.cols() != s.cols()) throw new IllegalArgumentException("copyRow: " + shape(d) + " vs " + shape(s));
+        check(cuMemcpyDtoD_v2(d.pointer() + 4L * dstRow * d.cols(), s.pointer() + 4L * srcRow * s.cols(),
+                4L * d.cols()), "cuMemcpyDtoD(row)");
+    }
+
+    @Override
+    public void read(Activations x, int row, float[] dst) {
+        DeviceActivations a = act(x, row + 1);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, a.cols());
+            context.download(host, a.pointer() + 4L * row * a.cols()); // synchronous: waits for the queued ops
+            MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, dst, 0, a.cols());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (long p : owned) context.free(p);
+        owned.clear();
+        kernels.close();
+        context.close();
+    }
+
+    // --- helpers
+
+    private long own(long pointer) {
+        owned.add(pointer);
+        return pointer;
+    }
+
+    /** Blocks for a grid-stride loop over n elements: enough to fill the GPU, no more than the work. */
+    private int grid(long n) {
+        long blocks = (n + BLOCK - 1) / BLOCK;
+        return (int) Math.min(blocks, Math.max(1, device.multiprocessors()) * 8L);
+    }
+
+    private static DeviceActivations act(Activations a, int rows) {
+        if (!(a instanceof DeviceActivations d)) throw new IllegalArgumentException("not cuda activations: " + a);
+        if (rows < 0 || rows > d.rows()) throw new IllegalArgumentException(rows + " rows requested of " + shape(d));
+        return d;
+    }
+
+    private static DeviceWeight weight(Weight w) {
+        if (!(w instanceof DeviceWeight d)) throw new IllegalArgumentException("not a cuda weight: " + w.tensor());
+        return d;
+    }
+
+    private static String shape(DeviceActivations a) {
+        return a.rows() + "x" + a.cols();
+    }
+}

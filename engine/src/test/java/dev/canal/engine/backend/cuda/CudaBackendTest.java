@@ -1,0 +1,128 @@
+package dev.canal.engine.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.canal.engine.backend.Activations;
+import dev.canal.engine.backend.AttentionShape;
+import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.KvCache;
+import dev.canal.engine.backend.Rope;
+import dev.canal.engine.backend.Weight;
+import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.tensor.DType;
+import dev.canal.engine.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+/**
+ * The CUDA backend against the CPU backend, op by op on the same inputs (one decoder layer's worth of calls).
+ * Needs a GPU with kernels; skipped with the reason elsewhere.
+ */
+class CudaBackendTest {
+    private final Random random = new Random(7);
+    private final Arena arena = Arena.ofAuto();
+
+    @Test
+    void everyOpMatchesTheCpuBackend() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        assumeTrue(probe.available(), "needs a GPU: " + probe.unavailable().orElse(""));
+        assumeTrue(KernelImage.fatbin().isPresent(), KernelImage.status());
+        CudaDevice d = probe.devices().getFirst();
+        KernelDispatch.Choice choice = KernelDispatch.choose(d.major(), d.minor());
+        assumeTrue(choice.gpu(), d.name() + ": " + choice.reason());
+
+        int vocab = 50, dim = 128, heads = 4, kvHeads = 2, headDim = 32, hidden = 96, rows = 3;
+        Tensor table = tensor("embed", DType.F16, vocab, dim);
+        Tensor norm = tensor("norm", DType.BF16, dim);
+        Tensor qNorm = tensor("q_norm", DType.F32, headDim);
+        Tensor wq = tensor("wq", DType.BF16, heads * headDim, dim);
+        Tensor wk = tensor("wk", DType.F16, kvHeads * headDim, dim);
+        Tensor wv = tensor("wv", DType.F32, kvHeads * headDim, dim);
+        Tensor bq = tensor("bq", DType.BF16, heads * headDim);
+        Tensor wg = tensor("wg", DType.BF16, hidden, dim);
+        Tensor wu = tensor("wu", DType.BF16, hidden, dim);
+        Tensor wd = tensor("wd", DType.F16, dim, hidden);
+        float[] inv = new float[headDim / 2];
+        for (int i = 0; i < inv.length; i++) inv[i] = (float) Math.pow(10000, -2.0 * i / headDim);
+        Rope rope = new Rope(headDim, headDim, inv, 1f, true);
+        AttentionShape shape = new AttentionShape(heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), 0);
+
+        try (CpuBackend cpu = new CpuBackend(1); CudaBackend gpu = CudaBackend.open(d.ordinal())) {
+            float[][] a = layer(cpu, rows, table, norm, qNorm, wq, wk, wv, bq, wg, wu, wd, rope, shape, dim, hidden);
+            float[][] b = layer(gpu, rows, table, norm, qNorm, wq, wk, wv, bq, wg, wu, wd, rope, shape, dim, hidden);
+            for (int i = 0; i < a.length; i++) {
+                for (int j = 0; j < a[i].length; j++) {
+                    float tol = 1e-4f * Math.max(1, Math.abs(a[i][j]));
+                    assertTrue(Math.abs(a[i][j] - b[i][j]) <= tol,
+                            "output " + i + "[" + j + "]: cpu " + a[i][j] + ", cuda " + b[i][j]);
+                }
+            }
+        }
+    }
+
+    /** A prefill of rows tokens then one decode step; returns every row of the residual stream after each. */
+    private float[][] layer(Backend be, int rows, Tensor tableT, Tensor normT, Tensor qNormT, Tensor wqT, Tensor wkT,
+                            Tensor wvT, Tensor bqT, Tensor wgT, Tensor wuT, Tensor wdT, Rope rope, AttentionShape shape, int dim,
+                            int hidden) {
+        Weight table = be.weight(tableT), norm = be.weight(normT), qNorm = be.weight(qNormT), wq = be.weight(wqT),
+                wk = be.weight(wkT), wv = be.weight(wvT), bq = be.weight(bqT), wg = be.weight(wgT), wu = be.weight(wuT), wd = be.weight(wdT);
+        KvCache cache = be.allocateKvCache(1, shape.kvHeads(), shape.headDim(), 16);
+        Activations x = be.allocate(rows, dim), h = be.allocate(rows, dim), q = be.allocate(rows, (int) wqT.dim(0)), k = be.allocate(rows, (int) wkT.dim(0)), v = be.allocate(rows, (int) wvT.dim(0)),
+                att = be.allocate(rows, (int) wqT.dim(0)), g = be.allocate(rows, hidden), u = be.allocate(rows, hidden),
+                last = be.allocate(1, dim);
+        float[][] out = new float[rows + 1][dim];
+        int[][] steps = {{3, 17, 42}, {9}};
+        int start = 0;
+        int o = 0;
+        for (int[] tokens : steps) {
+            int n = tokens.length;
+            be.embed(x, table, tokens, n);
+            be.rmsNorm(h, x, norm, 1e-5f, n);
+            be.matmul(q, h, wq, n);
+            be.addBias(q, bq, n);
+            be.rmsNorm(q, q, qNorm, 1e-6f, n); // per head
+            be.matmul(k, h, wk, n);
+            be.matmul(v, h, wv, n);
+            be.rope(q, shape.heads(), rope, start, n);
+            be.rope(k, shape.kvHeads(), rope, start, n);
+            be.attention(att, q, k, v, cache, 0, start, n, shape);
+            be.add(x, att, n); // heads · headDim = dim here, so no output projection is needed
+            be.matmul(g, x, wg, n);
+            be.matmul(u, x, wu, n);
+            be.swiglu(g, u, n);
+            be.matmul(h, g, wd, n);
+            be.add(x, h, n);
+            for (int r = 0; r < n; r++) be.read(x, r, out[o++]);
+            be.copyRow(last, 0, x, n - 1);
+            start += n;
+        }
+        float[] lastRow = new float[dim];
+        be.read(last, 0, lastRow);
+        float[][] all = new float[out.length + 1][];
+        System.arraycopy(out, 0, all, 0, out.length);
+        all[out.length] = lastRow;
+        return all;
+    }
+
+    private Tensor tensor(String name, DType dtype, long... shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        MemorySegment data = arena.allocate(n * dtype.bytes(), 16);
+        for (long i = 0; i < n; i++) {
+            float f = (float) random.nextGaussian() * 0.3f;
+            switch (dtype) {
+                case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, f);
+                case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(f));
+                case BF16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i,
+                        (short) (Float.floatToRawIntBits(f) >>> 16));
+                default -> throw new IllegalArgumentException(dtype.toString());
+            }
+        }
+        return new Tensor(name, dtype, shape, data);
+    }
+}
