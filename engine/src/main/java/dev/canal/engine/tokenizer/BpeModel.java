@@ -193,8 +193,8 @@ final class BpeModel {
                 continue;
             }
             if (unkId < 0) {
-                throw new IllegalStateException("character U+" + Integer.toHexString(cp).toUpperCase()
-                        + " is not in the vocabulary and the model has no unk_token");
+                // No way to represent it: dropped, as Hugging Face tokenizers and llama.cpp do.
+                continue;
             }
             if (!(fuseUnk && lastWasUnk)) {
                 ids.add(unkId);

@@ -47,6 +47,19 @@ class HfTokenizerPipelineTest {
                 """.formatted(scheme, scheme, MODEL));
     }
 
+    /** Hugging Face and llama.cpp drop a character that has no token, no byte token and no unk_token. */
+    @Test
+    void aCharacterWithNoTokenAndNoUnkIsDropped() throws IOException {
+        HfTokenizer tok = load("""
+                {
+                  "normalizer": null, "pre_tokenizer": null, "decoder": null, "post_processor": null,
+                  "model": {"type": "BPE", "unk_token": null, "byte_fallback": false,
+                            "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b"]]}
+                }
+                """);
+        assertArrayEquals(new int[] {2, 1}, tok.encode("a\u000bbzb", false, true));
+    }
+
     @Test
     void metaspaceAlwaysPrependsToEveryPiece() throws IOException {
         HfTokenizer tok = metaspace("always");
