@@ -2,7 +2,9 @@
 module dev.canal.ggml {
     requires dev.canal.engine;
     requires jdk.incubator.vector;
+    requires com.fasterxml.jackson.databind;
 
     exports dev.canal.ggml.gguf;
     exports dev.canal.ggml.quant;
+    exports dev.canal.ggml.convert;
 }
