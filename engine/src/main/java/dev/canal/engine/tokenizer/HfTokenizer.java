@@ -72,7 +72,18 @@ public final class HfTokenizer implements Tokenizer {
         JsonNode root = reader.readTree(tokenizerJson);
         Path configFile = tokenizerJson.resolveSibling("tokenizer_config.json");
         JsonNode config = Files.isRegularFile(configFile) ? reader.readTree(configFile) : null;
-        return new HfTokenizer(new Builder(reader, root, config));
+        return fromJson(root, config, tokenizerJson.toString());
+    }
+
+    /**
+     * Builds a tokenizer from an in-memory tokenizer.json tree (e.g. one converted from a GGUF vocabulary).
+     *
+     * @param tokenizerJson         the tokenizer.json root object
+     * @param tokenizerConfigOrNull the tokenizer_config.json root object, or null when there is none
+     * @param source                where the tree came from, named in error messages
+     */
+    public static HfTokenizer fromJson(JsonNode tokenizerJson, JsonNode tokenizerConfigOrNull, String source) {
+        return new HfTokenizer(new Builder(new TokenizerJsonReader(source), tokenizerJson, tokenizerConfigOrNull));
     }
 
     /** Assembles the parts from the parsed JSON. */

@@ -22,10 +22,15 @@ final class TokenizerJsonReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path file;
+    /** Where the JSON came from (a file, or e.g. "model.gguf (tokenizer metadata)"), for error messages. */
+    private final String source;
 
     TokenizerJsonReader(Path file) {
-        this.file = file;
+        this(file.toString());
+    }
+
+    TokenizerJsonReader(String source) {
+        this.source = source;
     }
 
     JsonNode readTree(Path path) {
@@ -39,7 +44,7 @@ final class TokenizerJsonReader {
     }
 
     CanalException error(String field, String what) {
-        return new CanalException(file + ": " + field + " " + what);
+        return new CanalException(source + ": " + field + " " + what);
     }
 
     Map<String, Integer> vocab(JsonNode model) {

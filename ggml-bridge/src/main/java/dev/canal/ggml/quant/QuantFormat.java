@@ -1,25 +1,48 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.tensor.BlockFormat;
+
 import java.lang.foreign.MemorySegment;
 
 /**
  * One ggml element type's codec and CPU kernel. Rows are {@code n} elements, {@code n} a multiple of the block size;
- * offsets are in bytes for packed data and in elements for float arrays.
+ * offsets are in bytes for packed data and in elements for float arrays. As a {@link BlockFormat} it lets the
+ * engine's backends read block-quantized GGUF tensors in place (the dense F32/F16/BF16 formats implement it too, with
+ * blocks of one element, but GGUF loading turns those into ordinary dense tensors).
  */
-public interface QuantFormat {
+public interface QuantFormat extends BlockFormat {
     GgmlType type();
 
+    /** ggml's type name: "Q8_0", "Q4_K", …. */
+    @Override
+    default String name() {
+        return type().name();
+    }
+
+    @Override
+    default int blockSize() {
+        return type().blockSize();
+    }
+
+    @Override
+    default int blockBytes() {
+        return type().bytesPerBlock();
+    }
+
     /** Scalar reference dequantization, element for element what ggml's dequantize_row_* computes. */
+    @Override
     void dequantizeRow(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n);
 
     /** ggml's reference quantization (quantize_row_*_ref: no importance matrix); byte-identical output. */
     void quantizeRow(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int n);
 
     /** Vectorized dot product of a packed weight row with float activations, reading the blocks in place. */
+    @Override
     float dot(MemorySegment w, long rowOffsetBytes, float[] x, int xOffset, int n);
 
-    /** Bytes a row of {@code n} elements occupies. */
-    default long rowBytes(int n) {
+    /** Bytes a row of {@code n} elements occupies ({@code n} a multiple of the block size, else an error). */
+    @Override
+    default long rowBytes(long n) {
         return type().rowBytes(n);
     }
 

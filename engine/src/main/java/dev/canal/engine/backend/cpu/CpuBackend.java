@@ -10,8 +10,9 @@ import dev.canal.engine.backend.Weight;
 import dev.canal.engine.tensor.Tensor;
 
 /**
- * The pure-Java backend: heap float activations, weights read in place from their mapped files (F32, F16, BF16),
- * Vector API kernels on a fixed pool of {@code threads} workers. Drive it from one thread at a time.
+ * The pure-Java backend: heap float activations, weights read in place from their mapped files (F32, F16, BF16, or
+ * block-quantized through their {@link dev.canal.engine.tensor.BlockFormat}), Vector API kernels on a fixed pool of
+ * {@code threads} workers. Drive it from one thread at a time.
  */
 public final class CpuBackend implements Backend {
     /** Below this many elements an element-wise op runs on the calling thread: a hand-off costs more. */
@@ -71,7 +72,7 @@ public final class CpuBackend implements Backend {
                 throw new CanalException("tensor " + t.tensor().name() + ": token id " + token
                         + " is outside the embedding table's " + t.rows() + " rows");
             }
-            WeightLoads.decode(t.dtype(), t.data(), (long) token * t.columns(), o.data(), r * o.cols(), o.cols());
+            t.decodeRow(token, o.data(), r * o.cols());
         }
     }
 

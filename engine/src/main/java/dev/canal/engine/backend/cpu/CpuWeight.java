@@ -2,6 +2,7 @@ package dev.canal.engine.backend.cpu;
 
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.backend.Weight;
+import dev.canal.engine.tensor.BlockFormat;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 
@@ -10,20 +11,25 @@ import java.lang.foreign.MemorySegment;
 /**
  * A weight of the CPU backend: the mapped tensor itself, read in place by the kernels. Only 1-D vectors (norm
  * weights, biases: a few thousand elements) are also decoded once to floats, so the element-wise ops that use them
- * need no per-dtype code.
+ * need no per-dtype code. Dense F32/F16/BF16 and block-quantized ({@link DType#BLOCK}) tensors are accepted; a
+ * block-quantized row of {@code cols} elements is {@code format.rowBytes(cols)} bytes.
  */
 final class CpuWeight implements Weight {
     private final Tensor tensor;
     private final long rows;
     private final int cols;
     private final float[] vector;
+    /** Bytes of one row: cols × element size, or the block format's row size. */
+    private final long rowBytes;
+    /** The packed-block kernel of a quantized weight; null for dense ones. */
+    private final BlockMatKernel blockKernel;
 
     CpuWeight(Tensor tensor) {
         this.tensor = tensor;
         DType dtype = tensor.dtype();
-        if (!dtype.isDenseFloat()) {
+        if (!dtype.isDenseFloat() && dtype != DType.BLOCK) {
             throw new CanalException("tensor " + tensor.name() + ": dtype " + dtype
-                    + " is not supported by the cpu backend (expected F32, F16 or BF16)");
+                    + " is not supported by the cpu backend (expected F32, F16, BF16 or a block-quantized format)");
         }
         if (tensor.rank() == 1) {
             rows = 1;
@@ -35,14 +41,22 @@ final class CpuWeight implements Weight {
         } else {
             throw shape(tensor);
         }
-        long expected = rows * cols * dtype.bytes();
+        BlockFormat format = tensor.format();
+        if (format != null && (format.blockSize() <= 0 || cols % format.blockSize() != 0)) {
+            throw new CanalException("tensor " + tensor.name() + ": " + format.name() + tensor.shapeString()
+                    + " has rows of " + cols + " elements, which is not a multiple of the format's block size "
+                    + format.blockSize());
+        }
+        rowBytes = format != null ? format.rowBytes(cols) : (long) cols * dtype.bytes();
+        long expected = rows * rowBytes;
         if (tensor.data().byteSize() != expected) {
             throw new CanalException("tensor " + tensor.name() + ": " + tensor.data().byteSize() + " bytes of data, "
-                    + "expected " + expected + " for " + dtype + tensor.shapeString());
+                    + "expected " + expected + " for " + tensor.typeName() + tensor.shapeString());
         }
+        blockKernel = format != null ? new BlockMatKernel(format, rowBytes) : null;
         if (tensor.rank() == 1) {
             vector = new float[cols];
-            WeightLoads.decode(dtype, tensor.data(), 0, vector, 0, cols);
+            decodeRow(0, vector, 0);
         } else {
             vector = null;
         }
@@ -83,6 +97,31 @@ final class CpuWeight implements Weight {
 
     MemorySegment data() {
         return tensor.data();
+    }
+
+    /** The block format of a quantized weight; null for dense ones. */
+    BlockFormat format() {
+        return tensor.format();
+    }
+
+    /** The kernel that multiplies with the packed blocks of a quantized weight (null for dense weights). */
+    BlockMatKernel blockKernel() {
+        return blockKernel;
+    }
+
+    /** Bytes of one row in {@link #data()}. */
+    long rowBytes() {
+        return rowBytes;
+    }
+
+    /** Decodes row {@code row} (all {@link #columns()} elements) into dst[off…]. */
+    void decodeRow(long row, float[] dst, int off) {
+        BlockFormat format = tensor.format();
+        if (format != null) {
+            format.dequantizeRow(tensor.data(), row * rowBytes, dst, off, cols);
+        } else {
+            WeightLoads.decode(tensor.dtype(), tensor.data(), row * cols, dst, off, cols);
+        }
     }
 
     /** The elements of a 1-D weight as floats; an error for matrices, which are never copied. */

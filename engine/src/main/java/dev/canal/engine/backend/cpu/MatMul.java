@@ -1,23 +1,31 @@
 package dev.canal.engine.backend.cpu;
 
+import dev.canal.engine.tensor.BlockFormat;
 import dev.canal.engine.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * out = x · Wᵀ, parallel over blocks of four output rows (each worker streams its own slice of W). Prefill is
  * blocked for the cache: activation rows are taken in panels that stay in L2, and within a panel each block of
- * four weight rows is loaded from memory once and reused for every four activation rows (16-bit rows: decoded
- * once per panel, then multiplied by the F32 kernel).
+ * four weight rows is loaded from memory once and reused for every four activation rows (16-bit and
+ * block-quantized rows: decoded once per panel, then multiplied by the F32 kernel).
+ *
+ * <p>Block-quantized weights with fewer activation rows use the format's dot product on the packed blocks; for a
+ * single row, a format that offers quantized activations ({@link BlockFormat#newQuantizedActivations()}) gets its
+ * activation row quantized once here and its integer dots used. A row's result therefore depends on how many rows
+ * its panel has (dequantized F32 products vs the format's dot), never on the number of threads.
  */
 final class MatMul {
     /** Bytes of activations per panel: about half an L2, so the panel and a block of weight rows stay cached. */
     private static final int PANEL_BYTES = 1 << 20;
 
     /**
-     * From this many activation rows in a panel on, 16-bit weight rows are decoded once per panel and multiplied by
-     * the F32 kernel. The F32 kernel reads little-endian, which a float array is only on little-endian hardware.
+     * From this many activation rows in a panel on, 16-bit and block-quantized weight rows are decoded once per
+     * panel and multiplied by the F32 kernel. The F32 kernel reads little-endian, which a float array is only on little-endian hardware.
      */
     private static final int DECODE_ONCE_ROWS = 8;
     private static final boolean DECODE_ONCE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -33,11 +41,14 @@ final class MatMul {
     private final float[][] decodedRows;
     private final MemorySegment[] decodedSegments;
     private final ThreadPool.Chunk chunk = this::outputRows;
+    /** Per block format with an integer path: its activation buffer, reused from matmul to matmul. */
+    private final Map<BlockFormat, BlockFormat.QuantizedActivations> quantized = new IdentityHashMap<>();
 
     // The running op, read by the workers (published by the pool).
     private float[] out;
     private float[] x;
     private MemorySegment w;
+    private CpuWeight weight;
     private MatKernel kernel;
     private DType dtype;
     private int rows;
@@ -56,12 +67,14 @@ final class MatMul {
         this.out = out.data();
         this.x = x.data();
         this.w = w.data();
+        this.weight = w;
         this.dtype = w.dtype();
         this.kernel = switch (w.dtype()) {
             case F32 -> F32;
             case F16 -> F16;
             case BF16 -> BF16;
-            default -> throw new IllegalStateException("unreachable: CpuWeight admits only dense float dtypes");
+            case BLOCK -> blockKernel(w, x.data(), rows);
+            default -> throw new IllegalStateException("unreachable: CpuWeight admits only float and block dtypes");
         };
         this.rows = rows;
         this.n = w.columns();
@@ -72,7 +85,22 @@ final class MatMul {
             this.out = null;
             this.x = null;
             this.w = null;
+            this.weight = null;
         }
+    }
+
+    /** The kernel for a block-quantized weight; quantizes the activation row first where the format asks for it. */
+    private MatKernel blockKernel(CpuWeight w, float[] x, int rows) {
+        BlockFormat format = w.format();
+        if (rows == 1) {
+            BlockFormat.QuantizedActivations q = quantized.computeIfAbsent(format,
+                    f -> f.newQuantizedActivations());
+            if (q != null) {
+                q.quantize(x, 0, w.columns());
+                return new QuantizedActivationsMatKernel(q, w.rowBytes());
+            }
+        }
+        return w.blockKernel();
     }
 
     /** Output columns (weight rows) [start, end) for all activation rows. */
@@ -115,8 +143,9 @@ final class MatMul {
 
     /**
      * Decodes four weight rows into this worker's buffer (grown to the largest row length seen, then reused) and
-     * returns it as a segment. Values are exact, so the F32 kernel then computes exactly what the 16-bit kernels
-     * would, with one conversion per weight element per activation panel instead of one per four activation rows.
+     * returns it as a segment. 16-bit values are exact, so the F32 kernel then computes exactly what the 16-bit
+     * kernels would, with one conversion per weight element per activation panel instead of one per four activation
+     * rows; block-quantized rows are dequantized once per panel instead of unpacked once per activation row.
      */
     private MemorySegment decodeRows(int worker, long o0, long o1, long o2, long o3) {
         if (decodedRows[worker].length < 4 * n) {
@@ -124,10 +153,10 @@ final class MatMul {
             decodedSegments[worker] = MemorySegment.ofArray(decodedRows[worker]);
         }
         float[] rowsOut = decodedRows[worker];
-        WeightLoads.decode(dtype, w, o0 * n, rowsOut, 0, n);
-        WeightLoads.decode(dtype, w, o1 * n, rowsOut, n, n);
-        WeightLoads.decode(dtype, w, o2 * n, rowsOut, 2 * n, n);
-        WeightLoads.decode(dtype, w, o3 * n, rowsOut, 3 * n, n);
+        weight.decodeRow(o0, rowsOut, 0);
+        weight.decodeRow(o1, rowsOut, n);
+        weight.decodeRow(o2, rowsOut, 2 * n);
+        weight.decodeRow(o3, rowsOut, 3 * n);
         return decodedSegments[worker];
     }
 }

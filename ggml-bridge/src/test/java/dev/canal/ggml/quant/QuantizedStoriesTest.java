@@ -1,0 +1,155 @@
+package dev.canal.ggml.quant;
+
+import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.config.ModelConfig;
+import dev.canal.engine.spi.DecoderModel;
+import dev.canal.engine.spi.InferenceState;
+import dev.canal.engine.tensor.DType;
+import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.weights.SafetensorsStore;
+import dev.canal.engine.weights.WeightStore;
+import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.models.llama.Llama;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end: the real stories260K Llama with every matrix whose rows are a multiple of 32 re-encoded as Q8_0 (all
+ * but the MLP down projections, whose rows are 172 long; the tied embedding / output head included), run through the
+ * engine's CPU backend, against the same model whose weights are those Q8_0 values dequantized to dense F32. Both
+ * compute with identical weight values, so any difference is the kernels': float summation order (the Q8_0 dot
+ * sums per block, then scales) and, for a format with quantized activations, the int8 rounding of the activations.
+ *
+ * <p>Tolerance on logits: summation order alone gives relative errors near 1e-6; int8 activations (rounding
+ * error up to amax/254 per element, about 0.4 % of a block's largest value) perturb each product, which five layers
+ * carry into the logits as a relative error of the order of 1e-3 of their scale. The bound asserted,
+ * max |Δlogit| ≤ 1e-2 · max |logit|, leaves room for that and still fails on any wrong block or row (which
+ * moves logits by a sizable fraction of their scale) — the greedy tokens must in any case match exactly.
+ */
+class QuantizedStoriesTest {
+    private static final Path DIR = SharedFixtures.models().resolve("stories260K-hf-derived");
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int TOKENS = 60;
+    private static final int LOGIT_POSITIONS = 10;
+    private static final int BOS = 1;
+
+    @Test
+    void q8WeightsGenerateWhatTheirDequantizedValuesGenerate() {
+        ModelConfig config = ModelConfig.read(DIR.resolve("config.json"));
+        QuantFormat q8 = QuantFormats.of(GgmlType.Q8_0);
+        try (Arena arena = Arena.ofShared(); SafetensorsStore source = SafetensorsStore.open(DIR);
+             CpuBackend backend = new CpuBackend(2)) {
+            Map<String, Tensor> quantized = new HashMap<>();
+            Map<String, Tensor> dequantized = new HashMap<>();
+            for (String name : source.names()) {
+                Tensor t = source.tensor(name);
+                if (t.rank() == 2 && t.dim(1) % q8.blockSize() == 0) {
+                    assertEquals(DType.F32, t.dtype(), name);
+                    Tensor q = quantize(arena, q8, t);
+                    quantized.put(name, q);
+                    dequantized.put(name, dequantize(arena, q8, q));
+                } else {
+                    quantized.put(name, t);
+                    dequantized.put(name, t);
+                }
+            }
+            assertTrue(quantized.values().stream().filter(t -> t.dtype() == DType.BLOCK).count() >= 5 * 6 + 1,
+                    "q, k, v, o, gate, up of 5 layers and the embedding are Q8_0");
+            float[][] want = greedy(new Llama().load(config, new MapStore(source, dequantized), backend));
+            float[][] got = greedy(new Llama().load(config, new MapStore(source, quantized), backend));
+
+            int[] wantTokens = argmaxes(want);
+            int[] gotTokens = argmaxes(got);
+            assertArrayEquals(wantTokens, gotTokens, "greedy tokens");
+            double maxDiff = 0;
+            double scale = 0;
+            for (int p = 0; p < LOGIT_POSITIONS; p++) {
+                for (int i = 0; i < want[p].length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(want[p][i] - got[p][i]));
+                    scale = Math.max(scale, Math.abs(want[p][i]));
+                }
+            }
+            System.out.printf("stories260K Q8_0 vs dequantized F32: max |dlogit| %.3g over %d positions, "
+                    + "logit scale %.3g, relative %.3g%n", maxDiff, LOGIT_POSITIONS, scale, maxDiff / scale);
+            assertTrue(maxDiff <= 1e-2 * scale, "max |dlogit| " + maxDiff + " vs logit scale " + scale);
+        }
+    }
+
+    /** Greedy decoding from BOS, one token per forward: the logits after each of the {@link #TOKENS} steps. */
+    private static float[][] greedy(DecoderModel model) {
+        try (model) {
+            InferenceState state = model.newState(TOKENS + 1, 1);
+            float[][] logits = new float[TOKENS][model.config().vocabSize()];
+            int token = BOS;
+            for (int pos = 0; pos < TOKENS; pos++) {
+                model.forward(state, new int[] {token}, 1, pos, logits[pos]);
+                token = argmax(logits[pos]);
+            }
+            return logits;
+        }
+    }
+
+    private static int[] argmaxes(float[][] logits) {
+        int[] t = new int[logits.length];
+        for (int i = 0; i < logits.length; i++) t[i] = argmax(logits[i]);
+        return t;
+    }
+
+    private static int argmax(float[] a) {
+        int best = 0;
+        for (int i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+        return best;
+    }
+
+    private static Tensor quantize(Arena arena, QuantFormat f, Tensor t) {
+        int rows = (int) t.dim(0);
+        int cols = (int) t.dim(1);
+        float[] values = new float[rows * cols];
+        MemorySegment.copy(t.data(), F32, 0, values, 0, values.length);
+        return CpuBackendBlockTest.quantize(arena, f, t.name(), values, rows, cols);
+    }
+
+    private static Tensor dequantize(Arena arena, QuantFormat f, Tensor q) {
+        int rows = (int) q.dim(0);
+        int cols = (int) q.dim(1);
+        float[] values = CpuBackendBlockTest.dequantize(f, q.data(), rows, cols);
+        MemorySegment data = arena.allocate((long) values.length * 4, 4);
+        MemorySegment.copy(values, 0, data, F32, 0, values.length);
+        return new Tensor(q.name(), DType.F32, q.shape(), data);
+    }
+
+    /** The source store's names with replaced tensors; closing it leaves the source open (the test closes it). */
+    private record MapStore(WeightStore base, Map<String, Tensor> tensors) implements WeightStore {
+        @Override
+        public String source() {
+            return base.source() + " (re-encoded)";
+        }
+
+        @Override
+        public Set<String> names() {
+            return tensors.keySet();
+        }
+
+        @Override
+        public Optional<Tensor> find(String name) {
+            return Optional.ofNullable(tensors.get(name));
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
