@@ -1,5 +1,11 @@
 package dev.canal.tools;
 
+import dev.canal.engine.api.Canal;
+import dev.canal.engine.api.GenerationOptions;
+import dev.canal.engine.api.LoadOptions;
+import dev.canal.engine.api.Model;
+import dev.canal.engine.api.SamplerSettings;
+import dev.canal.engine.api.Session;
 import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.quant.GgmlType;
 import org.junit.jupiter.api.Test;
@@ -7,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +38,34 @@ class ConvertCommandTest {
             assertEquals(GgmlType.Q8_0, g.tensor("blk.0.attn_q.weight").type());
             assertEquals(GgmlType.F16, g.tensor("blk.0.ffn_down.weight").type(), "172-element rows fall back");
             assertEquals(47, g.tensors().size());
+        }
+    }
+
+    /**
+     * A byte-level BPE Qwen2 (synth's random weights, Qwen's real tokenizer) converted to F32 GGUF generates what
+     * the safetensors directory generates: the GGUF vocabulary tokenizes the prompt alike and the tensors (no Q/K
+     * permutation for Qwen) compute the same logits.
+     */
+    @Test
+    void qwen2GgufGeneratesLikeItsHuggingFaceDirectory() {
+        Path dir = tmp.resolve("tiny-qwen2");
+        assertEquals(0, Cli.run("synth", "--preset", "tiny-qwen2", "--dtype", "bf16", "-o", dir.toString(),
+                "--tokenizer-dir", Fixtures.shared().resolve("models/tokenizers/qwen3").toString()).exitCode());
+        Path gguf = tmp.resolve("tiny-qwen2.gguf");
+        Cli.Result c = Cli.run("convert", dir.toString(), "--type", "f32", "-o", gguf.toString());
+        assertEquals(0, c.exitCode(), c.stderr());
+        GenerationOptions greedy = new GenerationOptions(12, SamplerSettings.greedy(), List.of());
+        int[] fromHf;
+        try (Model m = Canal.load(dir, new LoadOptions(1, 64, 16)); Session s = m.newSession()) {
+            fromHf = s.complete("Hello world", greedy, t -> { }).tokenIds();
+        }
+        try (Model m = Canal.load(gguf, new LoadOptions(1, 64, 16)); Session s = m.newSession()) {
+            assertArrayEquals(fromHf, s.complete("Hello world", greedy, t -> { }).tokenIds());
+        }
+        try (GgufFile g = GgufFile.open(gguf)) {
+            assertEquals("qwen2", g.getString("general.architecture"));
+            assertEquals("gpt2", g.getString("tokenizer.ggml.model"));
+            assertEquals("qwen2", g.getString("tokenizer.ggml.pre"));
         }
     }
 
