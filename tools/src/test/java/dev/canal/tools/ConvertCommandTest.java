@@ -10,6 +10,8 @@ import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.quant.GgmlType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,16 +44,21 @@ class ConvertCommandTest {
     }
 
     /**
-     * A byte-level BPE Qwen2 (synth's random weights, Qwen's real tokenizer) converted to F32 GGUF generates what
-     * the safetensors directory generates: the GGUF vocabulary tokenizes the prompt alike and the tensors (no Q/K
-     * permutation for Qwen) compute the same logits.
+     * Each family (synth's random weights, the real tokenizers) converted to F32 GGUF generates what its safetensors
+     * directory generates: the GGUF vocabulary tokenizes the prompt alike (byte-level BPE for Llama 3 and Qwen,
+     * SentencePiece-style for Mistral) and the tensors compute the same logits (Llama/Mistral Q/K rows permuted for
+     * interleaved RoPE, Qwen's not).
      */
-    @Test
-    void qwen2GgufGeneratesLikeItsHuggingFaceDirectory() {
-        Path dir = tmp.resolve("tiny-qwen2");
-        assertEquals(0, Cli.run("synth", "--preset", "tiny-qwen2", "--dtype", "bf16", "-o", dir.toString(),
-                "--tokenizer-dir", Fixtures.shared().resolve("models/tokenizers/qwen3").toString()).exitCode());
-        Path gguf = tmp.resolve("tiny-qwen2.gguf");
+    @ParameterizedTest
+    @CsvSource({"tiny-qwen2, qwen3, qwen2, gpt2, qwen2", "tiny-qwen3, qwen3, qwen3, gpt2, qwen2",
+            "tiny-llama, llama3, llama, gpt2, llama-bpe", "tiny-mistral, mistral, llama, llama, default"})
+    void ggufGeneratesLikeItsHuggingFaceDirectory(String preset, String tokenizer, String arch, String vocab,
+                                                  String pre) {
+        Path dir = tmp.resolve(preset);
+        assertEquals(0, Cli.run("synth", "--preset", preset, "--dtype", "bf16", "-o", dir.toString(),
+                "--tokenizer-dir", Fixtures.shared().resolve("models/tokenizers").resolve(tokenizer).toString())
+                .exitCode());
+        Path gguf = tmp.resolve(preset + ".gguf");
         Cli.Result c = Cli.run("convert", dir.toString(), "--type", "f32", "-o", gguf.toString());
         assertEquals(0, c.exitCode(), c.stderr());
         GenerationOptions greedy = new GenerationOptions(12, SamplerSettings.greedy(), List.of());
@@ -63,9 +70,9 @@ class ConvertCommandTest {
             assertArrayEquals(fromHf, s.complete("Hello world", greedy, t -> { }).tokenIds());
         }
         try (GgufFile g = GgufFile.open(gguf)) {
-            assertEquals("qwen2", g.getString("general.architecture"));
-            assertEquals("gpt2", g.getString("tokenizer.ggml.model"));
-            assertEquals("qwen2", g.getString("tokenizer.ggml.pre"));
+            assertEquals(arch, g.getString("general.architecture"));
+            assertEquals(vocab, g.getString("tokenizer.ggml.model"));
+            assertEquals(pre, g.getString("tokenizer.ggml.pre"));
         }
     }
 
