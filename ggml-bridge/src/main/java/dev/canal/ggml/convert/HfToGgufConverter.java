@@ -2,6 +2,7 @@ package dev.canal.ggml.convert;
 
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.config.ModelConfig;
+import dev.canal.engine.tensor.Floats;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.SafetensorsStore;
 import dev.canal.ggml.gguf.GgufWriter;
@@ -64,7 +65,9 @@ public final class HfToGgufConverter {
             if (arch == GgufArchitecture.LLAMA && config.ropeScaling() != null
                     && config.ropeScaling().type().equals("llama3")) {
                 float[] f = Llama3RopeFactors.compute(config);
-                w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {f.length}, MemorySegment.ofArray(f));
+                MemorySegment bytes = MemorySegment.ofArray(new byte[4 * f.length]);
+                for (int i = 0; i < f.length; i++) bytes.set(Floats.F32_LE, 4L * i, f[i]); // GGUF is little-endian
+                w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {f.length}, bytes);
                 tensors++;
             }
             int[] done = {0};
