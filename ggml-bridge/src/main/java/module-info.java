@@ -4,6 +4,7 @@ module dev.canal.ggml {
     requires jdk.incubator.vector;
     requires com.fasterxml.jackson.databind;
 
+    exports dev.canal.ggml.convert;
     exports dev.canal.ggml.gguf;
     exports dev.canal.ggml.model;
     exports dev.canal.ggml.quant;

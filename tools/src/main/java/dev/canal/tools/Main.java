@@ -80,6 +80,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new SynthCommand(io));
         cl.addSubcommand(new BenchCommand(io));
         cl.addSubcommand(new DoctorCommand(io));
+        cl.addSubcommand(new ConvertCommand(io));
         return configure(cl, io);
     }
 
