@@ -91,8 +91,8 @@ final class BenchCommand implements Callable<Integer> {
         try (ModelSource source = ModelLoader.open(model)) {
             Architecture arch = Architectures.forConfig(source.config());
             long decodeBytes = bytesReadPerToken(source.weights());
-            long modelBytes = totalBytes(source.weights());
-            long params = totalParams(source.weights());
+            long modelBytes = source.weights().byteSize();
+            long params = source.weights().parameterCount();
             String type = arch.name() + " " + describeTypes(source.weights());
             if (!json) {
                 io.out().printf("| %-24s | %10s | %8s | %-7s | %7s | %8s | %18s | %9s |%n", "model", "size", "params",
@@ -186,22 +186,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Bytes of weights a decode step reads: every tensor, except an embedding table that is only gathered. */
     static long bytesReadPerToken(WeightStore w) {
-        long total = totalBytes(w);
+        long total = w.byteSize();
         boolean untied = w.find("lm_head.weight").isPresent();
         if (untied) total -= w.tensor("model.embed_tokens.weight").byteSize();
         return total;
-    }
-
-    private static long totalBytes(WeightStore w) {
-        long n = 0;
-        for (String name : w.names()) n += w.tensor(name).byteSize();
-        return n;
-    }
-
-    private static long totalParams(WeightStore w) {
-        long n = 0;
-        for (String name : w.names()) n += w.tensor(name).elementCount();
-        return n;
     }
 
     /** The type of the largest matrices, e.g. "BF16" or "Q4_0" (llama-bench names models by it too). */

@@ -5,7 +5,11 @@ import dev.canal.engine.api.CanalException;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.generate.ModelLoader;
+import dev.canal.engine.spi.ModelSource;
 import dev.canal.engine.weights.SafetensorsStore;
+import dev.canal.engine.weights.WeightStore;
+import dev.canal.ggml.model.GgufModelFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -21,7 +25,7 @@ import java.util.concurrent.Callable;
 
 /** {@code canal inspect}: what a model directory or a safetensors file holds, without loading the model. */
 @Command(name = "inspect", usageHelpAutoWidth = true,
-        description = {"Prints what a model directory or safetensors file holds.",
+        description = {"Prints what a model directory, safetensors file or GGUF file holds.",
                 "Architecture (from config.json when present), parameter count, total bytes, and a table of",
                 "the tensors: name, dtype, shape, size."})
 final class InspectCommand implements Callable<Integer> {
@@ -29,8 +33,8 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
 
-    @Parameters(index = "0", paramLabel = "<model-dir | file.safetensors>",
-            description = "A Hugging Face model directory or one safetensors file.")
+    @Parameters(index = "0", paramLabel = "<model-dir | file.safetensors | file.gguf>",
+            description = "A Hugging Face model directory, one safetensors file, or a GGUF file.")
     Path source;
 
     private final Io io;
@@ -53,22 +57,29 @@ final class InspectCommand implements Callable<Integer> {
                 configProblem = e.getMessage();
             }
         }
+        if (new GgufModelFormat().canOpen(source)) {
+            // A GGUF file carries its config in its metadata; its tensors are listed under the names canal binds.
+            try (ModelSource gguf = ModelLoader.open(source)) {
+                print(gguf.weights(), gguf.config(), null, io.out());
+            }
+            return 0;
+        }
         try (SafetensorsStore store = SafetensorsStore.open(source)) {
             print(store, config, configProblem, io.out());
         }
         return 0;
     }
 
-    private static void print(SafetensorsStore store, ModelConfig config, String configProblem, PrintStream out) {
-        Collection<Tensor> tensors = store.tensors().values();
+    private static void print(WeightStore store, ModelConfig config, String configProblem, PrintStream out) {
+        Collection<Tensor> tensors = store.names().stream().map(store::tensor).toList();
         int packing = awqValuesPerInt(config);
         long parameters = 0;
         long bytes = 0;
-        Map<DType, Integer> dtypes = new TreeMap<>();
+        Map<String, Integer> dtypes = new TreeMap<>();
         for (Tensor t : tensors) {
             parameters += parameters(t, packing);
             bytes += t.byteSize();
-            dtypes.merge(t.dtype(), 1, Integer::sum);
+            dtypes.merge(t.typeName(), 1, Integer::sum);
         }
         out.println("source:       " + store.source());
         if (config != null) out.println("architecture: " + architecture(config));
@@ -95,7 +106,7 @@ final class InspectCommand implements Callable<Integer> {
         String row = "%-" + nameWidth + "s  %-7s  %-" + shapeWidth + "s  %s%n";
         out.printf(Locale.ROOT, row, "name", "dtype", "shape", "size");
         for (Tensor t : tensors) {
-            out.printf(Locale.ROOT, row, t.name(), t.dtype(), t.shapeString(), Units.bytes(t.byteSize()));
+            out.printf(Locale.ROOT, row, t.name(), t.typeName(), t.shapeString(), Units.bytes(t.byteSize()));
         }
     }
 

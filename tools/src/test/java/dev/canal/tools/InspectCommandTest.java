@@ -35,6 +35,21 @@ class InspectCommandTest {
     }
 
     @Test
+    void ggufFileShowsItsConfigAndTensorsUnderTheNamesCanalBinds() {
+        Cli.Result r = Cli.run("inspect", Fixtures.model("stories260K-gguf").resolve("stories260K.gguf").toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        List<String> lines = r.stdout().lines().toList();
+        assertTrue(lines.get(1).startsWith("architecture: LlamaForCausalLM (llama): 5 layers, hidden 64"), lines.get(1));
+        // llama2.c's export keeps its own copy of the output head: 260,032 + 512 × 64 weights, 48 tensors.
+        assertEquals("parameters:   292,800 (292.8K)", lines.get(2));
+        assertEquals("tensors:      48 (F32 ×48)", lines.get(4));
+        assertTrue(lines.contains(
+                "model.layers.4.self_attn.k_proj.weight          F32      [32, 64]   8.00 KiB"), r.stdout());
+        assertTrue(lines.contains(
+                "lm_head.weight                                  F32      [512, 64]  128.00 KiB"), r.stdout());
+    }
+
+    @Test
     void awqCountsThePackedWeightsOfTheOriginalModel() {
         Cli.Result r = Cli.run("inspect", Fixtures.model("stories260K-awq-derived").toString());
         assertEquals(0, r.exitCode(), r.stderr());

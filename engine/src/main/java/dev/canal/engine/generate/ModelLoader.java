@@ -46,8 +46,8 @@ public final class ModelLoader {
                     : Math.min(config.maxPositionEmbeddings(), DEFAULT_CONTEXT);
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
             WeightStore weights = source.weights();
-            ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), countParameters(weights),
-                    weightBytes(weights), types(weights), context, config.vocabSize(),
+            ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), weights.parameterCount(),
+                    weights.byteSize(), types(weights), context, config.vocabSize(),
                     backend.name() + " (" + options.threads() + " threads)", loadMillis);
             return new LoadedModel(decoder, source.tokenizer(), source.chatTemplate(), source.eosTokenIds(), context,
                     options.batchSize(), info, backend, weights);
@@ -80,18 +80,6 @@ public final class ModelLoader {
 
     private static String describe(Architecture a, ModelConfig c) {
         return a.name() + (c.architectures().isEmpty() ? "" : " (" + String.join(", ", c.architectures()) + ")");
-    }
-
-    private static long countParameters(WeightStore w) {
-        long n = 0;
-        for (String name : w.names()) n += w.tensor(name).elementCount();
-        return n;
-    }
-
-    private static long weightBytes(WeightStore w) {
-        long n = 0;
-        for (String name : w.names()) n += w.tensor(name).byteSize();
-        return n;
     }
 
     /** "F32", or e.g. "{BF16=200, F32=65}" when mixed: tensors per dtype or block format. */

@@ -24,6 +24,20 @@ public interface WeightStore extends AutoCloseable {
         return find(name).orElseThrow(() -> new CanalException(source() + ": missing tensor \"" + name + "\""));
     }
 
+    /** Elements of every tensor (a quantized tensor counts its logical elements). */
+    default long parameterCount() {
+        long n = 0;
+        for (String name : names()) n += tensor(name).elementCount();
+        return n;
+    }
+
+    /** Bytes of every tensor's data. */
+    default long byteSize() {
+        long n = 0;
+        for (String name : names()) n += tensor(name).byteSize();
+        return n;
+    }
+
     @Override
     void close();
 }

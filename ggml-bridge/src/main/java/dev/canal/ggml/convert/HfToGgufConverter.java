@@ -5,6 +5,7 @@ import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.tensor.Floats;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.SafetensorsStore;
+import dev.canal.ggml.gguf.GgufTensorNames;
 import dev.canal.ggml.gguf.GgufWriter;
 import dev.canal.ggml.quant.GgmlType;
 
@@ -109,8 +110,8 @@ public final class HfToGgufConverter {
     private List<Planned> plan(ModelConfig config, GgufArchitecture arch, SafetensorsStore store) {
         List<Planned> plan = new ArrayList<>();
         for (Tensor t : store.tensors().values()) {
-            if (GgufTensorNames.skipped(t.name())) continue;
-            String name = GgufTensorNames.gguf(t.name()).orElseThrow(() -> new CanalException(store.source()
+            if (ConvertedTensors.skipped(t.name())) continue;
+            String name = GgufTensorNames.toGguf(t.name()).orElseThrow(() -> new CanalException(store.source()
                     + ": tensor " + t.name() + " has no GGUF name (not a Llama/Qwen2/Qwen3 tensor)"));
             long[] shape = t.shape();
             if (shape.length < 1 || shape.length > 2) {
@@ -119,7 +120,7 @@ public final class HfToGgufConverter {
             }
             long[] ne = reversed(shape);
             QkPermutation perm = null;
-            int heads = GgufTensorNames.permutationHeads(t.name(), config.numAttentionHeads(), config.numKeyValueHeads());
+            int heads = ConvertedTensors.permutationHeads(t.name(), config.numAttentionHeads(), config.numKeyValueHeads());
             if (arch.permutesQk() && heads > 0) perm = new QkPermutation(t.name(), shape[0], heads);
             plan.add(new Planned(name, t, type.typeFor(ne), ne, perm));
         }

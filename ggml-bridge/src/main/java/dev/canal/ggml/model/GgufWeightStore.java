@@ -6,11 +6,13 @@ import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.WeightStore;
 import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.gguf.GgufTensor;
+import dev.canal.ggml.gguf.GgufTensorNames;
 import dev.canal.ggml.quant.QuantFormats;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.canal.ggml.gguf.GgufTensorNames;
 import java.util.Optional;
 import java.util.Set;
 

@@ -1,4 +1,4 @@
-package dev.canal.ggml.model;
+package dev.canal.ggml.gguf;
 
 import org.junit.jupiter.api.Test;
 
@@ -6,11 +6,12 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** llama.cpp tensor names → the Hugging Face names Transformer binds. */
+/** llama.cpp tensor names ↔ the Hugging Face names Transformer binds (each mapping is checked both ways). */
 class GgufTensorNamesTest {
 
     private static void maps(String gguf, String hf) {
         assertEquals(Optional.of(hf), GgufTensorNames.toHf(gguf), gguf);
+        assertEquals(Optional.of(gguf), GgufTensorNames.toGguf(hf), hf);
     }
 
     @Test
@@ -41,5 +42,8 @@ class GgufTensorNamesTest {
         assertEquals(Optional.empty(), GgufTensorNames.toHf("rope_freqs.weight"));
         assertEquals(Optional.empty(), GgufTensorNames.toHf("blk.0.ffn_gate_inp.weight"));
         assertEquals(Optional.empty(), GgufTensorNames.toHf("blk.x.attn_q.weight"));
+        assertEquals(Optional.empty(), GgufTensorNames.toGguf("model.layers.0.self_attn.rotary_emb.inv_freq"));
+        assertEquals(Optional.empty(), GgufTensorNames.toGguf("model.layers.0.mlp.experts.0.up_proj.weight"));
+        assertEquals(Optional.empty(), GgufTensorNames.toGguf("lm_head"));
     }
 }
