@@ -108,7 +108,7 @@ final class ChatSession implements Session {
 
         Sampler sampler = new Sampler(options.sampler(), logits.length);
         StreamingDecoder decoder = model.tokenizer.streamingDecoder(true);
-        for (int i = 0; i < used; i++) decoder.push(cached[i]); // context for spacing; its text is not output
+        decoder.skip(cached, used); // context for spacing; its text is not output
         StopStrings stops = new StopStrings(options.stopStrings());
         StringBuilder text = new StringBuilder();
         int[] generated = new int[Math.max(1, options.maxTokens())];

@@ -49,6 +49,13 @@ final class HfStreamingDecoder implements StreamingDecoder {
     }
 
     @Override
+    public void skip(int[] ids, int count) {
+        for (int i = 0; i < count; i++) push(ids[i]);
+        // A trailing space kept back for clean-up was part of the skipped text: it must not open the answer.
+        pendingCleanup = "";
+    }
+
+    @Override
     public String flush() {
         String rest = "";
         if (readIndex < window.size()) {

@@ -11,4 +11,10 @@ public interface StreamingDecoder {
 
     /** Whatever is still held back (invalid or truncated UTF-8 as U+FFFD). */
     String flush();
+
+    /**
+     * Feeds ids whose text the reader has already seen (a prompt): they give the following ids their context
+     * (spacing, clean-up) but none of their text, not even a part held back, is returned later.
+     */
+    void skip(int[] ids, int count);
 }

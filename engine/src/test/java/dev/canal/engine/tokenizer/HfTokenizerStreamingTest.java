@@ -92,6 +92,20 @@ class HfTokenizerStreamingTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> tok.token(151900));
     }
 
+    /** A prompt ending in a space (held back for Llama 3's clean-up) does not leak that space into the answer. */
+    @Test
+    void skippedPromptTextIsNeverReturned() {
+        HfTokenizer tok = TokenizerFixtures.get("llama3");
+        int[] prompt = tok.encode("The answer is ", false, false);
+        int[] answer = tok.encode("42.", false, false);
+        StreamingDecoder d = tok.streamingDecoder(true);
+        d.skip(prompt, prompt.length);
+        StringBuilder out = new StringBuilder();
+        for (int id : answer) out.append(d.push(id));
+        out.append(d.flush());
+        assertEquals("42.", out.toString());
+    }
+
     private static int[] byteTokens(HfTokenizer tok, String s) {
         String byteLevel = ByteLevelAlphabet.encode(s);
         return byteLevel.chars().map(c -> id(tok, String.valueOf((char) c))).toArray();
