@@ -1,6 +1,7 @@
 package dev.canal.engine.tokenizer;
 
 import java.text.Normalizer;
+import java.util.Locale;
 
 /**
  * HF's BertNormalizer: drops control characters (and U+0000, U+FFFD) and turns whitespace into spaces
@@ -40,7 +41,7 @@ record BertNormalizer(boolean cleanText, boolean handleChineseChars, boolean str
         if (lowercase) {
             // Per character, as Rust's char::to_lowercase: no context rules such as the Greek final sigma.
             StringBuilder lower = new StringBuilder(s.length());
-            s.codePoints().forEach(c -> lower.append(new String(Character.toChars(c)).toLowerCase(java.util.Locale.ROOT)));
+            s.codePoints().forEach(c -> lower.append(Character.toString(c).toLowerCase(Locale.ROOT)));
             s = lower.toString();
         }
         return s;

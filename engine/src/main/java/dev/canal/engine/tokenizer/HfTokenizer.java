@@ -15,8 +15,9 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * A Hugging Face tokenizer.json tokenizer (WordPiece models like BERT's, and BPE models: byte-level like GPT-2 / Llama 3 / Qwen, or
- * SentencePiece-style with byte fallback like Llama 2 / Mistral), behaving like transformers' fast tokenizers.
+ * A Hugging Face tokenizer.json tokenizer (WordPiece models like BERT's, and BPE models: byte-level like GPT-2 /
+ * Llama 3 / Qwen, or SentencePiece-style with byte fallback like Llama 2 / Mistral), behaving like transformers'
+ * fast tokenizers.
  * Thread-safe once loaded.
  */
 public final class HfTokenizer implements Tokenizer {

@@ -147,7 +147,8 @@ final class TokenizerJsonReader {
                 yield new TextNormalizer.Sequence(steps);
             }
             default -> throw error(field, "has unsupported type \"" + type
-                    + "\"; supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, BertNormalizer, Strip, Sequence");
+                    + "\"; supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, BertNormalizer, Strip, "
+                    + "Sequence");
         };
     }
 
@@ -204,7 +205,8 @@ final class TokenizerJsonReader {
                     n.path("content").asText());
             case "ByteFallback" -> new TokenDecoder.ByteFallback();
             case "Fuse" -> new TokenDecoder.Fuse();
-            case "WordPiece" -> new WordPieceDecoder(n.path("prefix").asText("##"), n.path("cleanup").asBoolean(true));
+            case "WordPiece" -> new WordPieceDecoder(n.path("prefix").asText("##"),
+                    n.path("cleanup").asBoolean(true));
             case "Strip" -> new TokenDecoder.Strip(n.path("content").asText(" "), n.path("start").asInt(0),
                     n.path("stop").asInt(0));
             case "Metaspace" -> {

@@ -23,9 +23,11 @@ import static dev.canal.ggml.vocab.TokenizerJsonTree.typed;
  * each word and matches greedily, longest first, from the left; that is HF's WordPiece on the vocabulary converted
  * back to the "##" form, so the HF pipeline is reused rather than a second WordPiece written. Where the two differ:
  * llama.cpp has no max_input_chars_per_word (set to the largest int here), and its normalisation is its own, spelt
- * with HF normalizers in {@link #normalizer()}. Left over: a combining mark or vowel jamo already decomposed in the
- * input is kept by llama.cpp and removed here, so is the rare second part of a decomposition that is not a mark, llama.cpp lowercases with simple (one code point) mappings where Java uses full
- * ones ("İ"), and a "▁" inside a word starts a new llama.cpp piece; none occurs in the corpus of the parity test.
+ * with HF normalizers in {@link #normalizer()}. Left over, none of it in the parity test's corpus: a combining mark
+ * or vowel jamo written decomposed in the input is kept by llama.cpp (and usually makes the word [UNK]) but removed
+ * here, as is the second part of a decomposition that is not a mark (Devanagari, Tamil vowel signs); llama.cpp
+ * lowercases with one-code-point mappings where Java's are full ("İ"); a "▁" inside a word starts a new llama.cpp
+ * piece.
  */
 final class WordPieceConversion {
     static final String WORD_START = "\u2581";
@@ -84,10 +86,11 @@ final class WordPieceConversion {
     /**
      * llama.cpp's WPM preprocessing, which is not quite HF's BertNormalizer, spelt with HF normalizers: whitespace
      * (U+000B and U+000C included, which BertNormalizer's clean_text deletes as control characters instead) becomes
-     * a space; U+0000, U+FFFD and every \p{C} character is dropped; accents go by NFD, removing non-spacing marks,
-     * and NFC again, because llama.cpp replaces each code point by the first of its canonical decomposition and so
-     * leaves Hangul syllables whole (BertNormalizer would leave them as jamo); BertNormalizer then only lowercases
-     * and puts spaces around CJK ideographs (the same blocks as llama.cpp).
+     * a space; U+0000, U+FFFD and every \p{C} character is dropped. llama.cpp replaces each code point by the first
+     * one of its canonical decomposition: here NFD, then removing the non-spacing marks and the Hangul vowel and
+     * final jamo, so that a Hangul syllable keeps only its initial consonant as in llama.cpp (BertNormalizer would
+     * keep all its jamo). BertNormalizer then only lowercases and puts spaces around CJK ideographs (the same blocks
+     * as llama.cpp).
      */
     private static ObjectNode normalizer() {
         List<ObjectNode> steps = new ArrayList<>();
