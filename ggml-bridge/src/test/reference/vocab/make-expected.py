@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes the expected token ids of every GGUF vocabulary for the corpus, as llama.cpp's tokenizer produces them.
 
-usage: make-expected.py LLAMA_TOKENIZE [GGUF_VOCAB_DIR]
+usage: make-expected.py LLAMA_TOKENIZE [GGUF_VOCAB_DIR [VOCAB_NAME ...]]
 
 LLAMA_TOKENIZE is a llama-tokenize binary built from llama.cpp (this script does not build it); GGUF_VOCAB_DIR
-defaults to ../shared/models/gguf-vocab beside the checkout. For each ggml-vocab-*.gguf and each text of
+defaults to ../shared/models/gguf-vocab beside the checkout. VOCAB_NAMEs (e.g. bert-bge) limit the run to those
+vocabularies; without them every ggml-vocab-*.gguf is done (the WordPiece one, ggml-vocab-bert-bge, included). For each ggml-vocab-*.gguf and each text of
 ggml-bridge/src/test/resources/vocab/corpus.json it runs
 
     llama-tokenize -m VOCAB -f TEXT_FILE --ids --no-escape --no-parse-special --log-disable
@@ -50,12 +51,13 @@ def main():
         sys.exit(__doc__)
     tool = sys.argv[1]
     vocab_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, '..', 'shared', 'models', 'gguf-vocab')
+    only = {'ggml-vocab-' + v + '.gguf' for v in sys.argv[3:]}
     corpus = json.load(open(os.path.join(RESOURCES, 'corpus.json'), encoding='utf-8'))
     texts = corpus['texts']
     special_texts = corpus['special_texts']
     os.makedirs(os.path.join(RESOURCES, 'expected'), exist_ok=True)
     for name in sorted(os.listdir(vocab_dir)):
-        if not (name.startswith('ggml-vocab-') and name.endswith('.gguf')):
+        if not (name.startswith('ggml-vocab-') and name.endswith('.gguf')) or (only and name not in only):
             continue
         vocab = os.path.join(vocab_dir, name)
         result = {'vocab': name, 'tool': 'llama-tokenize --ids --no-escape [--no-parse-special] (model BOS rule)'}

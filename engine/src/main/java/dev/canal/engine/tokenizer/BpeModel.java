@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (&lt;0xNN&gt;) when the model has them, else the unknown token. Results are cached per word because natural text
  * repeats words all the time.
  */
-final class BpeModel {
+final class BpeModel implements WordModel {
     private static final int CACHE_LIMIT = 200_000;
     private static final int MAX_CACHED_WORD = 256;
 
@@ -38,8 +38,8 @@ final class BpeModel {
         }
     }
 
-    /** Appends the ids of one pre-tokenized word. */
-    void encodeWord(String word, IntList out) {
+    @Override
+    public void encodeWord(String word, IntList out) {
         if (word.isEmpty()) {
             return;
         }

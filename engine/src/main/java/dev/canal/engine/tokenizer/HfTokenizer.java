@@ -15,15 +15,16 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * A Hugging Face tokenizer.json tokenizer (BPE models: byte-level like GPT-2 / Llama 3 / Qwen, or
- * SentencePiece-style with byte fallback like Llama 2 / Mistral), behaving like transformers' fast tokenizers.
+ * A Hugging Face tokenizer.json tokenizer (WordPiece models like BERT's, and BPE models: byte-level like GPT-2 /
+ * Llama 3 / Qwen, or SentencePiece-style with byte fallback like Llama 2 / Mistral), behaving like transformers'
+ * fast tokenizers.
  * Thread-safe once loaded.
  */
 public final class HfTokenizer implements Tokenizer {
     private final String[] idToToken;
     private final Map<String, Integer> tokenToId;
     private final boolean[] special;
-    private final BpeModel model;
+    private final WordModel model;
     private final TextNormalizer normalizer;
     private final PreTokenizer preTokenizer;
     private final TokenDecoder decoder;
@@ -91,7 +92,7 @@ public final class HfTokenizer implements Tokenizer {
         String[] idToToken;
         Map<String, Integer> tokenToId;
         boolean[] special;
-        BpeModel model;
+        WordModel model;
         TextNormalizer normalizer;
         PreTokenizer preTokenizer;
         TokenDecoder decoder;
@@ -107,17 +108,18 @@ public final class HfTokenizer implements Tokenizer {
             }
             JsonNode m = root.path("model");
             String type = m.path("type").asText(m.has("merges") ? "BPE" : "");
-            if (!type.equals("BPE")) {
+            if (!type.equals("BPE") && !type.equals("WordPiece")) {
                 throw reader.error("model.type", "\"" + type + "\" is not supported; supported model types: "
                         + TokenizerJsonReader.SUPPORTED_MODELS);
             }
-            for (String affix : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
-                if (!m.path(affix).asText("").isEmpty()) {
-                    throw reader.error("model." + affix, "is not supported (only empty or null)");
+            if (type.equals("BPE")) {
+                for (String affix : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
+                    if (!m.path(affix).asText("").isEmpty()) {
+                        throw reader.error("model." + affix, "is not supported (only empty or null)");
+                    }
                 }
             }
             Map<String, Integer> vocab = reader.vocab(m);
-            MergeTable merges = reader.merges(m, vocab);
             added = reader.addedTokens(root);
 
             tokenToId = new HashMap<>(vocab);
@@ -155,8 +157,16 @@ public final class HfTokenizer implements Tokenizer {
 
             String unk = m.path("unk_token").asText(null);
             int unkId = unk == null ? -1 : tokenToId.getOrDefault(unk, -1);
-            model = new BpeModel(vocab, merges, unkId, m.path("fuse_unk").asBoolean(false),
-                    m.path("byte_fallback").asBoolean(false), m.path("ignore_merges").asBoolean(false));
+            if (type.equals("WordPiece")) {
+                if (unkId < 0) {
+                    throw reader.error("model.unk_token", "is missing or not in the vocabulary; WordPiece needs it");
+                }
+                model = new WordPieceModel(vocab, unkId, m.path("continuing_subword_prefix").asText("##"),
+                        m.path("max_input_chars_per_word").asInt(100));
+            } else {
+                model = new BpeModel(vocab, reader.merges(m, vocab), unkId, m.path("fuse_unk").asBoolean(false),
+                        m.path("byte_fallback").asBoolean(false), m.path("ignore_merges").asBoolean(false));
+            }
             normalizer = reader.normalizer(root.get("normalizer"), "normalizer");
             preTokenizer = reader.preTokenizer(root.get("pre_tokenizer"), "pre_tokenizer");
             decoder = reader.decoder(root.get("decoder"), "decoder", addedTexts);

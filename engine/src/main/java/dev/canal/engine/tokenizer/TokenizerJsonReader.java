@@ -18,7 +18,7 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads the parts of a tokenizer.json; every problem becomes a CanalException naming the file and field. */
 final class TokenizerJsonReader {
-    static final String SUPPORTED_MODELS = "BPE";
+    static final String SUPPORTED_MODELS = "BPE, WordPiece";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -129,6 +129,13 @@ final class TokenizerJsonReader {
             case "Replace" -> new TextNormalizer.Replace(pattern(n.path("pattern"), field + ".pattern"),
                     n.path("content").asText());
             case "Lowercase" -> new TextNormalizer.Lowercase();
+            case "BertNormalizer" -> {
+                boolean lowercase = n.path("lowercase").asBoolean(true);
+                JsonNode strip = n.path("strip_accents");
+                yield new BertNormalizer(n.path("clean_text").asBoolean(true),
+                        n.path("handle_chinese_chars").asBoolean(true),
+                        strip.isBoolean() ? strip.asBoolean() : lowercase, lowercase);
+            }
             case "Strip" -> new TextNormalizer.Strip(n.path("strip_left").asBoolean(true),
                     n.path("strip_right").asBoolean(true));
             case "Sequence" -> {
@@ -140,7 +147,8 @@ final class TokenizerJsonReader {
                 yield new TextNormalizer.Sequence(steps);
             }
             default -> throw error(field, "has unsupported type \"" + type
-                    + "\"; supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, Strip, Sequence");
+                    + "\"; supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, BertNormalizer, Strip, "
+                    + "Sequence");
         };
     }
 
@@ -154,6 +162,7 @@ final class TokenizerJsonReader {
                     n.path("use_regex").asBoolean(true));
             case "Split" -> new PreTokenizer.Split(pattern(n.path("pattern"), field + ".pattern"),
                     behavior(n.path("behavior").asText("Isolated"), field), n.path("invert").asBoolean(false));
+            case "BertPreTokenizer" -> new BertPreTokenizer();
             case "Metaspace" -> {
                 String scheme = n.path("prepend_scheme").asText("always");
                 boolean addPrefix = n.has("add_prefix_space") ? n.get("add_prefix_space").asBoolean()
@@ -170,7 +179,7 @@ final class TokenizerJsonReader {
                 yield new PreTokenizer.Sequence(steps);
             }
             default -> throw error(field, "has unsupported type \"" + type
-                    + "\"; supported: ByteLevel, Split, Metaspace, Sequence");
+                    + "\"; supported: ByteLevel, Split, BertPreTokenizer, Metaspace, Sequence");
         };
     }
 
@@ -196,6 +205,8 @@ final class TokenizerJsonReader {
                     n.path("content").asText());
             case "ByteFallback" -> new TokenDecoder.ByteFallback();
             case "Fuse" -> new TokenDecoder.Fuse();
+            case "WordPiece" -> new WordPieceDecoder(n.path("prefix").asText("##"),
+                    n.path("cleanup").asBoolean(true));
             case "Strip" -> new TokenDecoder.Strip(n.path("content").asText(" "), n.path("start").asInt(0),
                     n.path("stop").asInt(0));
             case "Metaspace" -> {
@@ -212,7 +223,7 @@ final class TokenizerJsonReader {
                 yield new TokenDecoder.Sequence(steps);
             }
             default -> throw error(field, "has unsupported type \"" + type
-                    + "\"; supported: ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence");
+                    + "\"; supported: ByteLevel, Replace, ByteFallback, Fuse, WordPiece, Strip, Metaspace, Sequence");
         };
     }
 

@@ -25,15 +25,15 @@ class HfTokenizerErrorTest {
     }
 
     @Test
-    void wordPieceIsRejectedNamingTheSupportedTypes() throws IOException {
+    void wordPieceWithoutUnknownToken() throws IOException {
         CanalException e = failLoading("{\"model\": {\"type\": \"WordPiece\", \"vocab\": " + VOCAB + "}}");
-        assertMessage(e, "tokenizer.json", "model.type", "\"WordPiece\"", "supported model types: BPE");
+        assertMessage(e, "tokenizer.json", "model.unk_token", "WordPiece needs it");
     }
 
     @Test
     void unigramIsRejectedNamingTheSupportedTypes() throws IOException {
         CanalException e = failLoading("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1.0]]}}");
-        assertMessage(e, "tokenizer.json", "\"Unigram\"", "supported model types: BPE");
+        assertMessage(e, "tokenizer.json", "\"Unigram\"", "supported model types: BPE, WordPiece");
     }
 
     @Test

@@ -10,10 +10,11 @@ import dev.canal.ggml.gguf.GgufFile;
  * Tokenizers from a GGUF file's tokenizer.ggml.* metadata. Rather than re-implementing llama.cpp's tokenizers,
  * the vocabulary is converted to the equivalent Hugging Face tokenizer.json tree and run by {@link HfTokenizer}.
  * Supported tokenizer.ggml.model values: "llama" (SentencePiece BPE with byte fallback) and "gpt2" (byte-level BPE,
- * with the tokenizer.ggml.pre values listed by {@link PreTokenizerRegexes}).
+ * with the tokenizer.ggml.pre values listed by {@link PreTokenizerRegexes}) and "bert" (WordPiece, see
+ * {@link WordPieceConversion}).
  */
 public final class GgufTokenizers {
-    static final String SUPPORTED_MODELS = "llama (SentencePiece BPE), gpt2 (byte-level BPE)";
+    static final String SUPPORTED_MODELS = "llama (SentencePiece BPE), gpt2 (byte-level BPE), bert (WordPiece)";
 
     private GgufTokenizers() {
     }
@@ -32,6 +33,8 @@ public final class GgufTokenizers {
                 ByteLevelBpeConversion.Result r = ByteLevelBpeConversion.convert(vocab);
                 yield HfTokenizer.fromJson(r.tokenizerJson(), r.config(), source);
             }
+            case "bert" -> HfTokenizer.fromJson(WordPieceConversion.tokenizerJson(vocab, file),
+                    WordPieceConversion.config(vocab), source);
             default -> throw new CanalException(file.name() + ": " + GgufVocab.KEY_MODEL + " \"" + vocab.model()
                     + "\" is not supported; supported: " + SUPPORTED_MODELS);
         };

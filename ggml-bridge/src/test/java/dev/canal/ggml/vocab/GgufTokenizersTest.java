@@ -44,15 +44,28 @@ class GgufTokenizersTest {
         assertEquals(512, gguf.vocabSize());
     }
 
+    /** llama.cpp's "▁" word-start pieces are BERT's pieces again: "##" continuations, [CLS] … [SEP] around. */
     @Test
-    void refusesWordPieceNamingFileAndModel() {
-        Path bert = SharedFixtures.models().resolve("gguf-vocab/ggml-vocab-bert-bge.gguf");
-        try (GgufFile file = GgufFile.open(bert)) {
-            CanalException e = assertThrows(CanalException.class, () -> GgufTokenizers.fromMetadata(file));
-            assertTrue(e.getMessage().contains("ggml-vocab-bert-bge.gguf"), e.getMessage());
-            assertTrue(e.getMessage().contains("tokenizer.ggml.model \"bert\" is not supported"), e.getMessage());
-            assertTrue(e.getMessage().contains("gpt2"), e.getMessage());
+    void bertVocabularyTokenizesAsWordPiece() {
+        Tokenizer bert;
+        try (GgufFile file = GgufFile.open(SharedFixtures.models().resolve("gguf-vocab/ggml-vocab-bert-bge.gguf"))) {
+            bert = GgufTokenizers.fromMetadata(file);
         }
+        // llama-tokenize: [CLS] hello world ! cafe [UNK] x y zzy q q [SEP]
+        int[] ids = bert.encode("Hello World! Caf\u00e9 \u4f60 xyzzyqq", true, false);
+        assertArrayEquals(new int[] {101, 7592, 2088, 999, 7668, 100, 1060, 2100, 28753, 4160, 4160, 102}, ids);
+        assertEquals("hello", bert.token(7592));
+        assertEquals("##zzy", bert.token(28753));
+        assertEquals("hello world! cafe xyzzyqq", bert.decode(ids, true));
+        assertEquals("[CLS] hello world! cafe [UNK] xyzzyqq [SEP]", bert.decode(ids, false));
+        assertEquals(101, bert.bosId().getAsInt());
+    }
+
+    @Test
+    void refusesUnknownModelListingTheSupportedOnes() {
+        String message = refusal(w -> w.putString("tokenizer.ggml.model", "rwkv"));
+        assertTrue(message.contains("tokenizer.ggml.model \"rwkv\" is not supported"), message);
+        assertTrue(message.contains("bert (WordPiece)") && message.contains("gpt2"), message);
     }
 
     @Test
