@@ -114,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
             boolean plain = raw || !model.hasChatTemplate();
             if (prompt == null) {
                 if (verbose()) io.err().println(Stats.load(model.info(), loadMillis));
+                io.err().println(Stats.backend(model.info()));
                 return new InteractiveChat(session, options, io, plain, !raw && plain, system, verbose()).run();
             }
             if (!raw && plain) {
@@ -137,6 +138,7 @@ final class RunCommand implements Callable<Integer> {
             // stdout holds exactly the answer; start the statistics on a line of their own on a shared terminal.
             io.err().println();
             io.err().println(Stats.load(model.info(), loadMillis));
+            io.err().println(Stats.backend(model.info()));
             io.err().println(Stats.prompt(g));
             io.err().println(Stats.generated(g));
             return 0;

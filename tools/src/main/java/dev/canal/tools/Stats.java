@@ -10,6 +10,10 @@ final class Stats {
     private Stats() {
     }
 
+    static String backend(ModelInfo info) {
+        return "backend: " + info.backend() + "; " + info.backendReason();
+    }
+
     static String load(ModelInfo info, long wallMillis) {
         return String.format(Locale.ROOT, "load: %d ms (%s, %s parameters, %s, context %d)",
                 wallMillis, info.architecture(), Units.count(info.parameters()), info.backend(), info.contextLength());

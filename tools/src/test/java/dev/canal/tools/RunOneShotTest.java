@@ -25,6 +25,9 @@ class RunOneShotTest {
         assertTrue(r.stderr().contains("\ngenerated: 200 tokens, "), r.stderr());
         assertTrue(r.stderr().contains("\nprompt: 1 tokens, "), r.stderr()); // BOS alone
         assertTrue(r.stderr().matches("(?s).*\nload: \\d+ ms .*"), r.stderr());
+        // The CPU runs it, and one line says why no GPU is used (no driver here; not auto-selected elsewhere).
+        assertTrue(r.stderr().matches("(?s).*\nbackend: cpu \\(\\d+ threads\\); GPU not used: [^\n]+\n.*"),
+                r.stderr());
     }
 
     @Test

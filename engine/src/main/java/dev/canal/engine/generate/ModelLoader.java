@@ -6,6 +6,7 @@ import dev.canal.engine.api.Model;
 import dev.canal.engine.api.ModelInfo;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.backend.cuda.CudaProbe;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.spi.Architecture;
 import dev.canal.engine.spi.Architectures;
@@ -48,7 +49,7 @@ public final class ModelLoader {
             WeightStore weights = source.weights();
             ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), weights.parameterCount(),
                     weights.byteSize(), types(weights), context, config.vocabSize(),
-                    backend.name() + " (" + options.threads() + " threads)", loadMillis);
+                    backend.name() + " (" + options.threads() + " threads)", whyCpu(), loadMillis);
             return new LoadedModel(decoder, source.tokenizer(), source.chatTemplate(), source.eosTokenIds(), context,
                     options.batchSize(), info, backend, weights);
         } catch (RuntimeException e) {
@@ -76,6 +77,17 @@ public final class ModelLoader {
         all.add(new HfDirectoryFormat());
         ServiceLoader.load(ModelFormat.class, ModelLoader.class.getClassLoader()).forEach(all::add);
         return all;
+    }
+
+    /**
+     * Why the CPU runs the model, in one line. The CUDA backend exists but is not chosen automatically until it has
+     * been proven on a GPU; where no GPU is usable the probe says why (driver missing, no device, …).
+     */
+    private static String whyCpu() {
+        CudaProbe.Result cuda = CudaProbe.probe();
+        return cuda.unavailable().map(reason -> "GPU not used: " + reason)
+                .orElse("GPU not used: " + cuda.devices().size() + " CUDA device(s) found, but this build does not"
+                        + " select the CUDA backend automatically yet (see 'doctor')");
     }
 
     private static String describe(Architecture a, ModelConfig c) {
