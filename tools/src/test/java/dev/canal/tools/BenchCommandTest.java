@@ -1,5 +1,6 @@
 package dev.canal.tools;
 
+import dev.canal.engine.testing.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.canal.tools;
 
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

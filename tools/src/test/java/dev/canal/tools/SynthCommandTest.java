@@ -1,5 +1,6 @@
 package dev.canal.tools;
 
+import dev.canal.engine.testing.Fixtures;
 import dev.canal.engine.api.Canal;
 import dev.canal.engine.api.Generation;
 import dev.canal.engine.api.GenerationOptions;

@@ -25,4 +25,9 @@ public final class Fixtures {
     public static Path model(String name) {
         return models().resolve(name);
     }
+
+    /** The real stories260K Llama in Hugging Face layout, the fixture most tests run. */
+    public static Path stories() {
+        return model("stories260K-hf-derived");
+    }
 }

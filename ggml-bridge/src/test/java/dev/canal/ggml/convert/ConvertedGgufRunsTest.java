@@ -7,7 +7,7 @@ import dev.canal.engine.api.LoadOptions;
 import dev.canal.engine.api.Model;
 import dev.canal.engine.api.SamplerSettings;
 import dev.canal.engine.api.Session;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The converted stories260K runs through canal's GGUF loader and reproduces llama2.c's greedy continuation. */
 class ConvertedGgufRunsTest {
-    private static final Path HF = SharedFixtures.models().resolve("stories260K-hf-derived");
+    private static final Path HF = Fixtures.models().resolve("stories260K-hf-derived");
 
     @TempDir
     Path tmp;

@@ -6,7 +6,7 @@ import dev.canal.engine.api.CanalException;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.gguf.GgufWriter;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ class GgufVocabularyTest {
     Path tmp;
 
     private static Path tokenizers(String name) {
-        return SharedFixtures.models().resolve("tokenizers").resolve(name);
+        return Fixtures.models().resolve("tokenizers").resolve(name);
     }
 
     private GgufFile vocabulary(String tokenizer, int vocabSize, String arch) throws IOException {

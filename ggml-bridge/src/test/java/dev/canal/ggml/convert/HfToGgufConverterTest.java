@@ -8,7 +8,7 @@ import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.gguf.GgufTensor;
 import dev.canal.ggml.quant.GgmlType;
 import dev.canal.ggml.quant.QuantFormats;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,8 +42,8 @@ class HfToGgufConverterTest {
 
     @BeforeAll
     static void fixtures() {
-        hfDir = SharedFixtures.models().resolve("stories260K-hf-derived");
-        originalGguf = SharedFixtures.models().resolve("stories260K-gguf/stories260K.gguf");
+        hfDir = Fixtures.models().resolve("stories260K-hf-derived");
+        originalGguf = Fixtures.models().resolve("stories260K-gguf/stories260K.gguf");
     }
 
     private static Path convert(TargetType type) {
@@ -229,7 +229,7 @@ class HfToGgufConverterTest {
 
     @Test
     void refusesAwqInputBeforeWritingAnything() {
-        Path awq = SharedFixtures.models().resolve("stories260K-awq-derived");
+        Path awq = Fixtures.models().resolve("stories260K-awq-derived");
         Path out = tmp.resolve("awq.gguf");
         CanalException e = assertThrows(CanalException.class,
                 () -> new HfToGgufConverter(TargetType.F16, new PrintStream(new ByteArrayOutputStream())).convert(awq, out));

@@ -1,7 +1,7 @@
 package dev.canal.ggml.gguf;
 
 import dev.canal.ggml.quant.GgmlType;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,7 +21,7 @@ class GgufFixturesTest {
 
     @Test
     void stories260K() {
-        Path p = SharedFixtures.models().resolve("stories260K-gguf/stories260K.gguf");
+        Path p = Fixtures.models().resolve("stories260K-gguf/stories260K.gguf");
         try (Arena arena = Arena.ofConfined()) {
             GgufFile g = GgufFile.open(p, arena);
             assertEquals("llama", g.getString("general.architecture"));
@@ -50,7 +50,7 @@ class GgufFixturesTest {
     @Test
     void everyVocabFileParses() throws IOException {
         List<Path> files;
-        try (Stream<Path> s = Files.list(SharedFixtures.models().resolve("gguf-vocab"))) {
+        try (Stream<Path> s = Files.list(Fixtures.models().resolve("gguf-vocab"))) {
             files = s.filter(f -> f.toString().endsWith(".gguf")).sorted().toList();
         }
         assertEquals(12, files.size());

@@ -2,7 +2,7 @@ package dev.canal.ggml.gguf;
 
 import dev.canal.engine.api.CanalException;
 import dev.canal.ggml.quant.GgmlType;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,13 +52,13 @@ class GgufFuzzTest {
 
     @Test
     void fuzzStories260K(@TempDir Path dir) throws Exception {
-        Path p = SharedFixtures.models().resolve("stories260K-gguf/stories260K.gguf");
+        Path p = Fixtures.models().resolve("stories260K-gguf/stories260K.gguf");
         fuzz(Files.readAllBytes(p), "stories260K.gguf", SEED + 1, 1_500, dir);
     }
 
     @Test
     void fuzzVocabFile(@TempDir Path dir) throws Exception {
-        Path p = SharedFixtures.models().resolve("gguf-vocab/ggml-vocab-llama-spm.gguf");
+        Path p = Fixtures.models().resolve("gguf-vocab/ggml-vocab-llama-spm.gguf");
         fuzz(Files.readAllBytes(p), "ggml-vocab-llama-spm.gguf", SEED + 2, 2_000, dir);
     }
 

@@ -3,7 +3,7 @@ package dev.canal.ggml.gguf;
 import dev.canal.ggml.quant.GgmlType;
 import dev.canal.ggml.quant.QuantFormat;
 import dev.canal.ggml.quant.QuantFormats;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,7 +149,7 @@ class GgufWriterRoundTripTest {
      */
     @Test
     void rewritingALlamaCppFileReproducesItExactly(@TempDir Path dir) throws Exception {
-        Path src = SharedFixtures.models().resolve("stories260K-gguf/stories260K.gguf");
+        Path src = Fixtures.models().resolve("stories260K-gguf/stories260K.gguf");
         Path copy = dir.resolve("copy.gguf");
         try (GgufFile g = GgufFile.open(src)) {
             GgufWriter w = new GgufWriter().copyMetadata(g);

@@ -18,7 +18,7 @@ import dev.canal.engine.template.ChatTemplate;
 import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.gguf.GgufTensor;
 import dev.canal.ggml.gguf.GgufWriter;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,9 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * implementation as the Hugging Face copy of the weights and reproduce llama2.c's greedy output exactly.
  */
 class StoriesGgufTest {
-    static final Path DIR = SharedFixtures.models().resolve("stories260K-gguf");
+    static final Path DIR = Fixtures.models().resolve("stories260K-gguf");
     static final Path GGUF = DIR.resolve("stories260K.gguf");
-    private static final Path HF = SharedFixtures.models().resolve("stories260K-hf-derived");
+    private static final Path HF = Fixtures.models().resolve("stories260K-hf-derived");
 
     static int[] expectedIds() throws IOException {
         return Arrays.stream(Files.readString(DIR.resolve("expected_greedy_200_ids.txt")).trim().split("\\s+"))

@@ -8,7 +8,7 @@ import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.SafetensorsStore;
 import dev.canal.engine.weights.WeightStore;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import dev.canal.models.llama.Llama;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * held to the same bound.
  */
 class QuantizedStoriesTest {
-    private static final Path DIR = SharedFixtures.models().resolve("stories260K-hf-derived");
+    private static final Path DIR = Fixtures.models().resolve("stories260K-hf-derived");
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int TOKENS = 60;
     private static final int LOGIT_POSITIONS = 10;

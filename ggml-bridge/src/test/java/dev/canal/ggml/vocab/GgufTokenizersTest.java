@@ -6,7 +6,7 @@ import dev.canal.engine.tokenizer.Tokenizer;
 import dev.canal.ggml.gguf.GgufArray;
 import dev.canal.ggml.gguf.GgufFile;
 import dev.canal.ggml.gguf.GgufWriter;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,14 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GgufTokenizersTest {
-    private static final Path STORIES_GGUF = SharedFixtures.models().resolve("stories260K-gguf/stories260K.gguf");
+    private static final Path STORIES_GGUF = Fixtures.models().resolve("stories260K-gguf/stories260K.gguf");
 
     @TempDir
     Path dir;
 
     @Test
     void stories260KEncodesLikeItsHuggingFaceTokenizer() {
-        Tokenizer hf = HfTokenizer.load(SharedFixtures.models().resolve("stories260K-hf-derived/tokenizer.json"));
+        Tokenizer hf = HfTokenizer.load(Fixtures.models().resolve("stories260K-hf-derived/tokenizer.json"));
         Tokenizer gguf;
         try (GgufFile file = GgufFile.open(STORIES_GGUF)) {
             gguf = GgufTokenizers.fromMetadata(file);
@@ -48,7 +48,7 @@ class GgufTokenizersTest {
     @Test
     void bertVocabularyTokenizesAsWordPiece() {
         Tokenizer bert;
-        try (GgufFile file = GgufFile.open(SharedFixtures.models().resolve("gguf-vocab/ggml-vocab-bert-bge.gguf"))) {
+        try (GgufFile file = GgufFile.open(Fixtures.models().resolve("gguf-vocab/ggml-vocab-bert-bge.gguf"))) {
             bert = GgufTokenizers.fromMetadata(file);
         }
         // llama-tokenize: [CLS] hello world ! cafe [UNK] x y zzy q q [SEP]

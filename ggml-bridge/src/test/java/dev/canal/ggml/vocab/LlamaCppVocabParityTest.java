@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.canal.engine.tokenizer.Tokenizer;
 import dev.canal.ggml.gguf.GgufFile;
-import dev.canal.ggml.testing.SharedFixtures;
+import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -72,7 +72,7 @@ class LlamaCppVocabParityTest {
 
     static Tokenizer tokenizer(String vocab) {
         return TOKENIZERS.computeIfAbsent(vocab, v -> {
-            Path file = SharedFixtures.models().resolve("gguf-vocab").resolve("ggml-vocab-" + v + ".gguf");
+            Path file = Fixtures.models().resolve("gguf-vocab").resolve("ggml-vocab-" + v + ".gguf");
             try (GgufFile gguf = GgufFile.open(file)) {
                 return GgufTokenizers.fromMetadata(gguf);
             }
