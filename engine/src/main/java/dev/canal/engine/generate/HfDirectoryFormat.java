@@ -3,12 +3,15 @@ package dev.canal.engine.generate;
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.config.GenerationConfig;
 import dev.canal.engine.config.ModelConfig;
+import dev.canal.engine.quant.QuantizationConfig;
+import dev.canal.engine.quant.QuantizedWeights;
 import dev.canal.engine.spi.ModelFormat;
 import dev.canal.engine.spi.ModelSource;
 import dev.canal.engine.template.ChatTemplate;
 import dev.canal.engine.tokenizer.HfTokenizer;
 import dev.canal.engine.tokenizer.Tokenizer;
 import dev.canal.engine.weights.SafetensorsStore;
+import dev.canal.engine.weights.WeightStore;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +20,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A Hugging Face model directory: config.json, safetensors shards, tokenizer.json, tokenizer_config.json (chat
- * template) and generation_config.json (end-of-sequence ids).
+ * A Hugging Face model directory: config.json, safetensors shards (float, or quantized in a format
+ * {@link QuantizedWeights} reads), tokenizer.json, tokenizer_config.json (chat template) and generation_config.json
+ * (end-of-sequence ids).
  */
 public final class HfDirectoryFormat implements ModelFormat {
 
@@ -35,22 +39,21 @@ public final class HfDirectoryFormat implements ModelFormat {
     @Override
     public ModelSource open(Path dir) {
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
-        refuseQuantized(config);
+        Optional<QuantizationConfig> quantization = QuantizationConfig.find(dir, config);
         Tokenizer tokenizer = loadTokenizer(dir, config);
         Path tokenizerConfig = dir.resolve("tokenizer_config.json");
         Optional<ChatTemplate> template = Files.exists(tokenizerConfig)
                 ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : Optional.empty();
         GenerationConfig generation = GenerationConfig.read(dir);
-        return new ModelSource(dir.toString(), name(), config, SafetensorsStore.open(dir), tokenizer, template,
-                eosIds(config, generation, tokenizer));
-    }
-
-    private static void refuseQuantized(ModelConfig config) {
-        if (config.quantizationConfig() != null && !config.quantizationConfig().isNull()) {
-            String method = config.quantizationConfig().path("quant_method").asText("unknown");
-            throw new CanalException(config.source() + ": quantization_config.quant_method \"" + method
-                    + "\" is not supported yet (this build runs F32, F16 and BF16 safetensors)");
+        WeightStore weights = SafetensorsStore.open(dir);
+        try {
+            weights = QuantizedWeights.wrap(weights, quantization);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
         }
+        return new ModelSource(dir.toString(), name(), config, weights, tokenizer, template,
+                eosIds(config, generation, tokenizer));
     }
 
     private static Tokenizer loadTokenizer(Path dir, ModelConfig config) {

@@ -9,6 +9,8 @@ import dev.canal.engine.backend.Rope;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.tensor.Tensor;
 
+import java.util.List;
+
 /**
  * The pure-Java backend: heap float activations, weights read in place from their mapped files (F32, F16, BF16, or
  * block-quantized through their {@link dev.canal.engine.tensor.BlockFormat}), Vector API kernels on a fixed pool of
@@ -43,9 +45,12 @@ public final class CpuBackend implements Backend {
     @Override
     public Weight weight(Tensor tensor) {
         CpuWeight w = new CpuWeight(tensor);
-        if (!pool.readableByWorkers(tensor.data())) {
-            throw new IllegalArgumentException("tensor " + tensor.name() + ": its memory belongs to a confined arena, "
-                    + "which the cpu backend's worker threads cannot read (use a shared or global arena)");
+        List<Tensor> segments = tensor.packed() != null ? tensor.packed().parts() : List.of(tensor);
+        for (Tensor t : segments) {
+            if (!pool.readableByWorkers(t.data())) {
+                throw new IllegalArgumentException("tensor " + t.name() + ": its memory belongs to a confined arena, "
+                        + "which the cpu backend's worker threads cannot read (use a shared or global arena)");
+            }
         }
         return w;
     }

@@ -4,6 +4,7 @@ import dev.canal.engine.api.CanalException;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.tensor.BlockFormat;
 import dev.canal.engine.tensor.DType;
+import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -11,7 +12,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * A weight of the CPU backend: the mapped tensor itself, read in place by the kernels. Only 1-D vectors (norm
  * weights, biases: a few thousand elements) are also decoded once to floats, so the element-wise ops that use them
- * need no per-dtype code. Dense F32/F16/BF16 and block-quantized ({@link DType#BLOCK}) tensors are accepted; a
+ * need no per-dtype code. Dense F32/F16/BF16, block-quantized ({@link DType#BLOCK}) and packed
+ * ({@link DType#PACKED}: AWQ, GPTQ, FP8, NVFP4 matrices that multiply themselves) tensors are accepted; a
  * block-quantized row of {@code cols} elements is {@code format.rowBytes(cols)} bytes.
  */
 final class CpuWeight implements Weight {
@@ -27,9 +29,18 @@ final class CpuWeight implements Weight {
     CpuWeight(Tensor tensor) {
         this.tensor = tensor;
         DType dtype = tensor.dtype();
+        if (dtype == DType.PACKED) {
+            rows = tensor.packed().rows();
+            cols = checkedCols(tensor, tensor.packed().cols());
+            if (rows <= 0) throw shape(tensor);
+            rowBytes = 0;
+            blockKernel = null;
+            vector = null;
+            return;
+        }
         if (!dtype.isDenseFloat() && dtype != DType.BLOCK) {
             throw new CanalException("tensor " + tensor.name() + ": dtype " + dtype
-                    + " is not supported by the cpu backend (expected F32, F16, BF16 or a block-quantized format)");
+                    + " is not supported by the cpu backend (expected F32, F16, BF16 or a quantized format)");
         }
         if (tensor.rank() == 1) {
             rows = 1;
@@ -109,13 +120,22 @@ final class CpuWeight implements Weight {
         return blockKernel;
     }
 
-    /** Bytes of one row in {@link #data()}. */
+    /** The matrix of a packed weight (AWQ, GPTQ, FP8, NVFP4); null for the others. */
+    PackedMatrix packed() {
+        return tensor.packed();
+    }
+
+    /** Bytes of one row in {@link #data()}; 0 for packed weights. */
     long rowBytes() {
         return rowBytes;
     }
 
     /** Decodes row {@code row} (all {@link #columns()} elements) into dst[off…]. */
     void decodeRow(long row, float[] dst, int off) {
+        if (tensor.packed() != null) {
+            tensor.packed().dequantizeRow(row, dst, off);
+            return;
+        }
         BlockFormat format = tensor.format();
         if (format != null) {
             format.dequantizeRow(tensor.data(), row * rowBytes, dst, off, cols);

@@ -18,6 +18,8 @@ import java.util.Map;
  * single row, a format that offers quantized activations ({@link BlockFormat#newQuantizedActivations()}) gets its
  * activation row quantized once here and its integer dots used. A row's result therefore depends on how many rows
  * its panel has (dequantized F32 products vs the format's dot), never on the number of threads.
+ *
+ * <p>Packed matrices (AWQ, GPTQ, FP8, NVFP4) bring their own kernel; here they are only split across the workers.
  */
 final class MatMul {
     /** Bytes of activations per panel: about half an L2, so the panel and a block of weight rows stay cached. */
@@ -41,6 +43,7 @@ final class MatMul {
     private final float[][] decodedRows;
     private final MemorySegment[] decodedSegments;
     private final ThreadPool.Chunk chunk = this::outputRows;
+    private final ThreadPool.Chunk packedChunk = this::packedRows;
     /** Per block format with an integer path: its activation buffer, reused from matmul to matmul. */
     private final Map<BlockFormat, BlockFormat.QuantizedActivations> quantized = new IdentityHashMap<>();
 
@@ -64,6 +67,10 @@ final class MatMul {
     }
 
     void run(CpuActivations out, CpuActivations x, CpuWeight w, int rows) {
+        if (w.packed() != null) {
+            runPacked(out, x, w, rows);
+            return;
+        }
         this.out = out.data();
         this.x = x.data();
         this.w = w.data();
@@ -87,6 +94,25 @@ final class MatMul {
             this.w = null;
             this.weight = null;
         }
+    }
+
+    private void runPacked(CpuActivations out, CpuActivations x, CpuWeight w, int rows) {
+        this.out = out.data();
+        this.x = x.data();
+        this.weight = w;
+        this.rows = rows;
+        this.outCols = out.cols();
+        try {
+            pool.parallelFor((int) w.rows(), w.packed().rowGrain(), packedChunk);
+        } finally {
+            this.out = null;
+            this.x = null;
+            this.weight = null;
+        }
+    }
+
+    private void packedRows(int worker, int start, int end) {
+        weight.packed().multiply(x, rows, out, outCols, start, end);
     }
 
     /** The kernel for a block-quantized weight; quantizes the activation row first where the format asks for it. */
