@@ -3,18 +3,17 @@ package dev.canal.engine.backend.cpu;
 import static dev.canal.engine.backend.cpu.WeightLoads.F;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link MatKernel} for 16-bit weights that first decodes them chunk by chunk (four rows × {@link #CHUNK} columns)
- * into a per-worker float panel in L1 and takes the products from there. Used for all F16 work, whose conversion is
- * too large to inline four times into a kernel (see {@link WeightLoads#decodeF16}), and for BF16 tiles of four
- * activation rows, where 16 FMAs per decoded vector make the panel cheaper than converting in registers. The
+ * The four-row tile of {@link MatKernel} for 16-bit weights that first decodes them chunk by chunk (four rows × {@link #CHUNK} columns)
+ * into a per-worker float panel in L1 and takes the products from there. Used for F16 and BF16 tiles of four
+ * activation rows, where 16 FMAs per decoded vector make the panel cheaper than converting in registers (and F16's
+ * exact conversion is too large to inline four times into a kernel, see {@link WeightLoads#decodeF16}). The
  * accumulators carry over from chunk to chunk, so the arithmetic per element is the same as the direct kernels'.
  */
-final class DecodingMatKernel implements MatKernel {
+final class DecodingMatKernel {
     /** Columns decoded per step; a multiple of every vector length (up to 2048-bit vectors). */
     static final int CHUNK = 256;
     /** Floats of panel a worker must provide. */
@@ -27,40 +26,8 @@ final class DecodingMatKernel implements MatKernel {
         this.f16 = f16;
     }
 
-    @Override
-    public void rows1(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
-                      float[] panel, float[] sums) {
-        long w0 = o0 * n, w1 = o1 * n, w2 = o2 * n, w3 = o3 * n;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int bound = F.loopBound(n);
-        for (int c = 0; c < bound; c += CHUNK) {
-            int len = Math.min(CHUNK, bound - c);
-            decode4(w, w0 + c, w1 + c, w2 + c, w3 + c, len, panel);
-            for (int i = 0; i < len; i += F.length()) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + c + i);
-                a0 = FloatVector.fromArray(F, panel, i).fma(xv, a0);
-                a1 = FloatVector.fromArray(F, panel, CHUNK + i).fma(xv, a1);
-                a2 = FloatVector.fromArray(F, panel, 2 * CHUNK + i).fma(xv, a2);
-                a3 = FloatVector.fromArray(F, panel, 3 * CHUNK + i).fma(xv, a3);
-            }
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) {
-            float xi = x[xOff + i];
-            s0 = Math.fma(scalar(w, w0 + i), xi, s0);
-            s1 = Math.fma(scalar(w, w1 + i), xi, s1);
-            s2 = Math.fma(scalar(w, w2 + i), xi, s2);
-            s3 = Math.fma(scalar(w, w3 + i), xi, s3);
-        }
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
-    }
-
-    @Override
-    public void rows4(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
+    /** As {@link MatKernel#rows4}: sums[4r + j] = x row r · W[o_j]. */
+    void rows4(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3,
                       float[] panel, float[] sums) {
         long w0 = o0 * n, w1 = o1 * n, w2 = o2 * n, w3 = o3 * n;
         int x0 = xOff, x1 = xOff + n, x2 = xOff + 2 * n, x3 = xOff + 3 * n;
