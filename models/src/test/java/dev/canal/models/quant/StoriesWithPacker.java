@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  */
 final class StoriesWithPacker {
     static final Path STORIES = Fixtures.model("stories260K-hf-derived");
-    private static final Pattern LINEAR = Pattern.compile("model\\.layers\\.\\d+\\.(self_attn|mlp)\\.\\w+_proj\\.weight");
+    private static final Pattern LINEAR =
+            Pattern.compile("model\\.layers\\.\\d+\\.(self_attn|mlp)\\.\\w+_proj\\.weight");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private StoriesWithPacker() {

@@ -21,7 +21,8 @@ import java.util.List;
 /** Which configs Nvfp4Format takes, and what it refuses, naming the algorithm, tensor or field. */
 class Nvfp4FormatTest {
     private static final String L = "model.layers.0.mlp.gate_proj";
-    private static final String NVFP4 = "{\"quant_method\": \"modelopt\", \"quant_algo\": \"NVFP4\", \"group_size\": 16}";
+    private static final String NVFP4 =
+            "{\"quant_method\": \"modelopt\", \"quant_algo\": \"NVFP4\", \"group_size\": 16}";
 
     @TempDir
     Path dir;
