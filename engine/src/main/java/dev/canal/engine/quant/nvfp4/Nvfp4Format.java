@@ -90,6 +90,16 @@ public final class Nvfp4Format implements QuantizedLinearFormat {
             if (ignored.test(prefix) || store.find(prefix + packedSuffix).isEmpty()) continue;
             layers.put(prefix, open(store, prefix, packedSuffix, globalSuffix, !modelopt));
         }
+        // Packed nibbles without their scales cannot run, and would otherwise surface as a confusing dtype error.
+        for (String name : store.names()) {
+            if (!name.endsWith(packedSuffix)) continue;
+            String prefix = name.substring(0, name.length() - packedSuffix.length());
+            if (!layers.containsKey(prefix) && store.tensor(name).dtype() == DType.U8) {
+                throw new CanalException(store.source() + ": tensor \"" + name + "\" holds packed NVFP4 codes but "
+                        + "there is no \"" + prefix + ".weight_scale\" to scale them"
+                        + (ignored.test(prefix) ? " (the module is in the ignore list)" : ""));
+            }
+        }
         return layers;
     }
 

@@ -88,6 +88,13 @@ class Nvfp4FormatTest {
     }
 
     @Test
+    void refusesPackedCodesWithoutScales() {
+        String m = refusal(NVFP4, List.of(bytes(L + ".weight", DType.U8, 4, 16),
+                TensorData.f32(L + ".weight_scale_2", new long[0], new float[] {0.01f})));
+        assertTrue(m.contains(L + ".weight") && m.contains(L + ".weight_scale"), m);
+    }
+
+    @Test
     void refusesCompressedTensorsGroupsThatAreNotNvfp4() {
         String m = refusal("""
                 {"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized",
