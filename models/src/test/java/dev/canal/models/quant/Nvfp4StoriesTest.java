@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.canal.engine.quant.nvfp4.Nvfp4Packer;
 import dev.canal.engine.tensor.DType;
 import org.junit.jupiter.api.Test;
@@ -37,5 +39,25 @@ class Nvfp4StoriesTest {
         String prompt = "Once upon a time, there was a little girl named Lily. She loved to play";
         assertArrayEquals(StoriesWithPacker.greedy(reference, prompt, 24, 2, 32),
                 StoriesWithPacker.greedy(packed, prompt, 24, 2, 32));
+    }
+
+    /** The same weights described by ModelOpt's hf_quant_config.json instead of config.json. */
+    @Test
+    void readsTheConfigFromHfQuantConfigJson() throws IOException {
+        Path packed = dir.resolve("nvfp4");
+        Path reference = dir.resolve("f32");
+        StoriesWithPacker.write(new Nvfp4Packer(), packed, reference);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(packed.resolve("config.json").toFile());
+        ObjectNode quantization = (ObjectNode) config.remove("quantization_config");
+        quantization.remove("quant_method");
+        quantization.remove("ignore");
+        ObjectNode hf = json.createObjectNode();
+        hf.putObject("producer").put("name", "modelopt");
+        hf.set("quantization", quantization);
+        json.writeValue(packed.resolve("config.json").toFile(), config);
+        json.writeValue(packed.resolve("hf_quant_config.json").toFile(), hf);
+        assertArrayEquals(StoriesWithPacker.greedy(reference, "", 32, 1, 1),
+                StoriesWithPacker.greedy(packed, "", 32, 1, 1));
     }
 }
