@@ -24,7 +24,9 @@ import java.util.stream.Collectors;
 public final class QuantizedWeights implements WeightStore {
 
     /** Every format canal reads, asked in order. */
-    private static final List<QuantizedLinearFormat> FORMATS = List.of();
+    private static final List<QuantizedLinearFormat> FORMATS = List.of(
+            new dev.canal.engine.quant.fp8.Fp8Format(),
+            new dev.canal.engine.quant.nvfp4.Nvfp4Format());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;
