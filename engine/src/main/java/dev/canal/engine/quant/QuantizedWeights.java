@@ -1,6 +1,9 @@
 package dev.canal.engine.quant;
 
 import dev.canal.engine.api.CanalException;
+import dev.canal.engine.quant.awq.AwqFormat;
+import dev.canal.engine.quant.fp8.Fp8Format;
+import dev.canal.engine.quant.nvfp4.Nvfp4Format;
 import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.WeightStore;
@@ -25,8 +28,9 @@ public final class QuantizedWeights implements WeightStore {
 
     /** Every format canal reads, asked in order. */
     private static final List<QuantizedLinearFormat> FORMATS = List.of(
-            new dev.canal.engine.quant.fp8.Fp8Format(),
-            new dev.canal.engine.quant.nvfp4.Nvfp4Format());
+            new AwqFormat(),
+            new Fp8Format(),
+            new Nvfp4Format());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;
