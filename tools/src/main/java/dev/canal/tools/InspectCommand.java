@@ -1,11 +1,11 @@
 package dev.canal.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.config.ModelConfig;
-import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.generate.ModelLoader;
+import dev.canal.engine.quant.QuantizationConfig;
+import dev.canal.engine.quant.QuantizedWeights;
 import dev.canal.engine.spi.ModelSource;
 import dev.canal.engine.weights.SafetensorsStore;
 import dev.canal.engine.weights.WeightStore;
@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -60,24 +61,41 @@ final class InspectCommand implements Callable<Integer> {
         if (new GgufModelFormat().canOpen(source)) {
             // A GGUF file carries its config in its metadata; its tensors are listed under the names canal binds.
             try (ModelSource gguf = ModelLoader.open(source)) {
-                print(gguf.weights(), gguf.config(), null, io.out());
+                print(gguf.weights(), gguf.config(), null, null, io.out());
             }
             return 0;
         }
         try (SafetensorsStore store = SafetensorsStore.open(source)) {
-            print(store, config, configProblem, io.out());
+            if (config == null || !Files.isDirectory(source)) {
+                print(store, config, configProblem, null, io.out());
+                return 0;
+            }
+            // A quantized checkpoint is shown as the model sees it: each quantized layer as one <prefix>.weight of
+            // its logical shape, typed by its format ("AWQ int4 g128"), its parts counted in its bytes.
+            Optional<QuantizationConfig> quantization = QuantizationConfig.find(source, config);
+            WeightStore view;
+            String quantizationLine;
+            try {
+                view = QuantizedWeights.wrap(store, quantization);
+                quantizationLine = quantization.map(q -> q.method() + " (" + q.source() + ")").orElse(null);
+            } catch (CanalException e) {
+                view = store;
+                quantizationLine = "not readable by canal: " + e.getMessage();
+            }
+            print(view, config, configProblem, quantizationLine, io.out());
         }
         return 0;
     }
 
-    private static void print(WeightStore store, ModelConfig config, String configProblem, PrintStream out) {
+    private static void print(WeightStore store, ModelConfig config, String configProblem, String quantization,
+                              PrintStream out) {
         Collection<Tensor> tensors = store.names().stream().map(store::tensor).toList();
-        int packing = awqValuesPerInt(config);
         long parameters = 0;
         long bytes = 0;
         Map<String, Integer> dtypes = new TreeMap<>();
         for (Tensor t : tensors) {
-            parameters += parameters(t, packing);
+            // a packed layer counts the weights of the original matrix; its scales and zeros are not parameters
+            parameters += t.elementCount();
             bytes += t.byteSize();
             dtypes.merge(t.typeName(), 1, Integer::sum);
         }
@@ -85,10 +103,7 @@ final class InspectCommand implements Callable<Integer> {
         if (config != null) out.println("architecture: " + architecture(config));
         else if (configProblem != null) out.println("architecture: unknown (" + configProblem + ")");
         else out.println("architecture: unknown (no config.json)");
-        if (packing > 1) {
-            out.println("quantization: awq, " + (32 / packing) + "-bit, group size "
-                    + config.quantizationConfig().path("group_size").asInt());
-        }
+        if (quantization != null) out.println("quantization: " + quantization);
         out.println("parameters:   " + String.format(Locale.ROOT, "%,d", parameters) + " (" + Units.count(parameters)
                 + ")");
         out.println("bytes:        " + String.format(Locale.ROOT, "%,d", bytes) + " (" + Units.bytes(bytes) + ")");
@@ -103,7 +118,9 @@ final class InspectCommand implements Callable<Integer> {
             nameWidth = Math.max(nameWidth, t.name().length());
             shapeWidth = Math.max(shapeWidth, t.shapeString().length());
         }
-        String row = "%-" + nameWidth + "s  %-7s  %-" + shapeWidth + "s  %s%n";
+        int typeWidth = "dtype".length() + 2;
+        for (Tensor t : tensors) typeWidth = Math.max(typeWidth, t.typeName().length());
+        String row = "%-" + nameWidth + "s  %-" + typeWidth + "s  %-" + shapeWidth + "s  %s%n";
         out.printf(Locale.ROOT, row, "name", "dtype", "shape", "size");
         for (Tensor t : tensors) {
             out.printf(Locale.ROOT, row, t.name(), t.typeName(), t.shapeString(), Units.bytes(t.byteSize()));
@@ -117,25 +134,5 @@ final class InspectCommand implements Callable<Integer> {
                         + "context %d", classes, c.modelType(), c.numHiddenLayers(), c.hiddenSize(),
                 c.intermediateSize(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(),
                 c.maxPositionEmbeddings());
-    }
-
-    /**
-     * How many weights one I32 of an AWQ qweight holds (8 for 4-bit), or 1 when the model is not AWQ-quantized.
-     * The count of parameters is that of the original model: packed weights count per value, and the zero points
-     * and scales of the quantization are not parameters.
-     */
-    private static int awqValuesPerInt(ModelConfig config) {
-        if (config == null || config.quantizationConfig() == null) return 1;
-        JsonNode q = config.quantizationConfig();
-        if (!"awq".equalsIgnoreCase(q.path("quant_method").asText())) return 1;
-        int bits = q.path("bits").asInt(4);
-        return bits > 0 && 32 % bits == 0 ? 32 / bits : 1;
-    }
-
-    private static long parameters(Tensor t, int packing) {
-        if (packing == 1) return t.elementCount();
-        if (t.name().endsWith(".qzeros") || t.name().endsWith(".scales")) return 0;
-        if (t.name().endsWith(".qweight") && t.dtype() == DType.I32) return t.elementCount() * packing;
-        return t.elementCount();
     }
 }
