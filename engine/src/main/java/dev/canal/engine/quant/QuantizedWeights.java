@@ -1,6 +1,7 @@
 package dev.canal.engine.quant;
 
 import dev.canal.engine.api.CanalException;
+import dev.canal.engine.quant.awq.AwqFormat;
 import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.WeightStore;
@@ -24,7 +25,8 @@ import java.util.stream.Collectors;
 public final class QuantizedWeights implements WeightStore {
 
     /** Every format canal reads, asked in order. */
-    private static final List<QuantizedLinearFormat> FORMATS = List.of();
+    private static final List<QuantizedLinearFormat> FORMATS = List.of(
+            new AwqFormat());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;

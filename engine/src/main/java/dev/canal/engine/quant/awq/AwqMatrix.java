@@ -1,0 +1,363 @@
+package dev.canal.engine.quant.awq;
+
+import dev.canal.engine.tensor.Floats;
+import dev.canal.engine.tensor.PackedMatrix;
+import dev.canal.engine.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * An AutoAWQ GEMM linear layer read in place: qweight I32 [in, out/8], qzeros I32 [in/G, out/8], scales F16
+ * [in/G, out], W[o, i] = (q[i, o] − z[i/G, o]) · s[i/G, o] (see {@link AwqPacking} for the nibble order).
+ *
+ * <p>The kernel works in the packing's own order: one int vector of a qweight row is L words = 8·L output columns,
+ * and nibble k of every lane is an accumulator "plane" whose lanes are the columns 8·word + ORDER[k]. Shifting and
+ * masking a loaded vector therefore yields eight planes of codes with no shuffles; the zeros unpack the same way,
+ * the scales of a group are gathered into the same planes once per group, and the output is put back into column
+ * order once per call. Each lane's arithmetic only involves its own column, so a column's result does not depend on
+ * which range (or which masked tail) it was computed in.
+ *
+ * <p>Decode (fewer than {@link #PREFILL_ROWS} activation rows) streams qweight once: per group, planes accumulate
+ * Σ x·q, then y += s · (Σ x·q − z · Σ x). Prefill dequantizes a tile of qweight rows once into per-thread floats and
+ * reuses it for all activation rows with a 4-row × 4-plane FMA block.
+ */
+public final class AwqMatrix implements PackedMatrix {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Words (int32 lanes) per vector; a chunk of output columns is 8·L wide. */
+    private static final int L = F.length();
+    private static final int CHUNK = AwqPacking.PACK * L;
+    /** From this many activation rows on, qweight tiles are dequantized once and reused across rows. */
+    static final int PREFILL_ROWS = 4;
+    /** qweight rows per dequantized tile: 64 rows × 8·L floats stays within L1/L2 with the activation rows. */
+    private static final int TILE_ROWS = 64;
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** 2^112 moves a half's exponent bias (15) to a float's (127), normals and subnormals alike. */
+    private static final float HALF_TO_FLOAT_BIAS = 0x1p112f;
+    /**
+     * Gather indexes that turn the 4·L ints holding a chunk's 8·L F16 scales (two per int, column order) into
+     * planes: gather m takes int 4·j + m of every word j, whose low half is column 2m (plane m) and high half
+     * column 2m + 1 (plane m + 4): exactly ORDER.
+     */
+    private static final int[] SCALE_GATHER = new int[4 * L];
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    static {
+        for (int m = 0; m < 4; m++) {
+            for (int j = 0; j < L; j++) SCALE_GATHER[m * L + j] = 4 * j + m;
+        }
+    }
+
+    private final String name;
+    private final Tensor qweight;
+    private final Tensor qzeros;
+    private final Tensor scales;
+    private final MemorySegment qw;
+    private final MemorySegment qz;
+    private final MemorySegment sc;
+    private final int in;
+    private final int out;
+    private final int group;
+    private final int groups;
+    private final int words;
+
+    /** Binds already validated tensors (see {@link AwqFormat}): shapes [in, out/8], [in/G, out/8], [in/G, out]. */
+    AwqMatrix(Tensor qweight, Tensor qzeros, Tensor scales, int groupSize) {
+        this.qweight = qweight;
+        this.qzeros = qzeros;
+        this.scales = scales;
+        this.qw = qweight.data();
+        this.qz = qzeros.data();
+        this.sc = scales.data();
+        this.in = (int) qweight.dim(0);
+        this.words = (int) qweight.dim(1);
+        this.out = words * AwqPacking.PACK;
+        this.group = groupSize;
+        this.groups = in / groupSize;
+        this.name = "AWQ int4 g" + groupSize;
+    }
+
+    @Override
+    public String formatName() {
+        return name;
+    }
+
+    @Override
+    public long rows() {
+        return out;
+    }
+
+    @Override
+    public long cols() {
+        return in;
+    }
+
+    @Override
+    public List<Tensor> parts() {
+        return List.of(qweight, qzeros, scales);
+    }
+
+    /** One chunk of output columns: ranges then start on chunk boundaries, where the vector loads start. */
+    @Override
+    public int rowGrain() {
+        return CHUNK;
+    }
+
+    @Override
+    public void dequantizeRow(long row, float[] dst, int off) {
+        int o = Math.toIntExact(row);
+        if (o < 0 || o >= out) throw new IndexOutOfBoundsException("row " + row + " outside [0, " + out + ")");
+        int word = o / AwqPacking.PACK;
+        for (int g = 0; g < groups; g++) {
+            int z = AwqPacking.nibble(qz.getAtIndex(I32_LE, (long) g * words + word), o);
+            float s = Floats.f16(sc.getAtIndex(Floats.I16_LE, (long) g * out + o));
+            for (int i = g * group; i < (g + 1) * group; i++) {
+                int q = AwqPacking.nibble(qw.getAtIndex(I32_LE, (long) i * words + word), o);
+                dst[off + i] = (q - z) * s;
+            }
+        }
+    }
+
+    @Override
+    public void multiply(float[] x, int rows, float[] y, int outStride, int rowStart, int rowEnd) {
+        if (rowStart >= rowEnd) return;
+        Scratch s = SCRATCH.get();
+        int wordStart = rowStart / AwqPacking.PACK;
+        int wordEnd = (rowEnd + AwqPacking.PACK - 1) / AwqPacking.PACK;
+        if (rows < PREFILL_ROWS) {
+            for (int r = 0; r < rows; r++) decodeRow(x, r * in, y, r * outStride, rowStart, rowEnd, wordStart, wordEnd, s);
+        } else {
+            prefill(x, rows, y, outStride, rowStart, rowEnd, wordStart, wordEnd, s);
+        }
+    }
+
+    /** One activation row at x[xOff…]: group-major over the range so a group's rows of the range stay cached. */
+    private void decodeRow(float[] x, int xOff, float[] y, int yOff, int rowStart, int rowEnd, int wordStart,
+                           int wordEnd, Scratch s) {
+        int chunks = (wordEnd - wordStart + L - 1) / L;
+        float[] acc = s.floats(chunks * CHUNK);
+        java.util.Arrays.fill(acc, 0, chunks * CHUNK, 0f);
+        float[] planes = s.planes;
+        long rowBytes = (long) words * Integer.BYTES;
+        for (int g = 0; g < groups; g++) {
+            int i0 = g * group;
+            float xsum = 0;
+            for (int i = i0; i < i0 + group; i++) xsum += x[xOff + i];
+            for (int c = 0; c < chunks; c++) {
+                int w = wordStart + c * L;
+                VectorMask<Integer> m = I.indexInRange(w, wordEnd);
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                long off = i0 * rowBytes + (long) w * Integer.BYTES;
+                for (int i = i0; i < i0 + group; i++, off += rowBytes) {
+                    IntVector v = IntVector.fromMemorySegment(I, qw, off, LE, m);
+                    FloatVector xi = FloatVector.broadcast(F, x[xOff + i]);
+                    a0 = code(v, 0).fma(xi, a0);
+                    a1 = code(v, 4).fma(xi, a1);
+                    a2 = code(v, 8).fma(xi, a2);
+                    a3 = code(v, 12).fma(xi, a3);
+                    a4 = code(v, 16).fma(xi, a4);
+                    a5 = code(v, 20).fma(xi, a5);
+                    a6 = code(v, 24).fma(xi, a6);
+                    a7 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0))
+                            .fma(xi, a7);
+                }
+                groupPlanes(g, w, m, planes, s.scaleWords);
+                int base = c * CHUNK;
+                fold(a0, 0, xsum, planes, acc, base);
+                fold(a1, 1, xsum, planes, acc, base);
+                fold(a2, 2, xsum, planes, acc, base);
+                fold(a3, 3, xsum, planes, acc, base);
+                fold(a4, 4, xsum, planes, acc, base);
+                fold(a5, 5, xsum, planes, acc, base);
+                fold(a6, 6, xsum, planes, acc, base);
+                fold(a7, 7, xsum, planes, acc, base);
+            }
+        }
+        for (int c = 0; c < chunks; c++) store(acc, c * CHUNK, wordStart + c * L, y, yOff, rowStart, rowEnd);
+    }
+
+    /** Codes of nibble plane {@code shift / 4} as floats. */
+    private static FloatVector code(IntVector v, int shift) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.AND, 0xF)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** acc[plane] += s · (Σ x·q − z · Σ x) for one group's partial sums {@code a} of nibble plane k. */
+    private static void fold(FloatVector a, int k, float xsum, float[] planes, float[] acc, int base) {
+        FloatVector scale = FloatVector.fromArray(F, planes, k * L);
+        FloatVector zero = FloatVector.fromArray(F, planes, CHUNK + k * L);
+        int at = base + k * L;
+        a.sub(zero.mul(xsum)).fma(scale, FloatVector.fromArray(F, acc, at)).intoArray(acc, at);
+    }
+
+    /**
+     * planes[k·L + j] = scale and planes[8·L + k·L + j] = zero of group g for word w + j, nibble k (lanes past the
+     * range read nothing: masked zero loads, scales left as they were and never stored).
+     */
+    private void groupPlanes(int g, int w, VectorMask<Integer> m, float[] planes, int[] scaleWords) {
+        IntVector z = IntVector.fromMemorySegment(I, qz, ((long) g * words + w) * Integer.BYTES, LE, m);
+        for (int k = 0; k < AwqPacking.PACK; k++) {
+            ((FloatVector) z.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.AND, 0xF)
+                    .convert(VectorOperators.I2F, 0)).intoArray(planes, CHUNK + k * L);
+        }
+        int valid = Math.min(L, words - w);
+        MemorySegment.copy(sc, I32_LE, ((long) g * out + (long) w * AwqPacking.PACK) * Short.BYTES, scaleWords, 0,
+                valid * 4);
+        for (int half = 0; half < 4; half++) {
+            IntVector pairs = IntVector.fromArray(I, scaleWords, 0, SCALE_GATHER, half * L);
+            half(pairs.lanewise(VectorOperators.AND, 0xFFFF)).intoArray(planes, half * L);
+            half(pairs.lanewise(VectorOperators.LSHR, 16)).intoArray(planes, (half + 4) * L);
+        }
+    }
+
+    /** F16 bits (in the low 16 bits of each lane) to floats; exact for normal and subnormal values. */
+    private static FloatVector half(IntVector h) {
+        IntVector bits = h.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16)
+                .or(h.lanewise(VectorOperators.AND, 0x7FFF).lanewise(VectorOperators.LSHL, 13));
+        return bits.reinterpretAsFloats().mul(HALF_TO_FLOAT_BIAS);
+    }
+
+    /** Puts a chunk's planes back into column order: y[yOff + column] for the columns of [rowStart, rowEnd). */
+    private static void store(float[] acc, int base, int w, float[] y, int yOff, int rowStart, int rowEnd) {
+        for (int j = 0; j < L; j++) {
+            int first = (w + j) * AwqPacking.PACK;
+            if (first >= rowEnd) break;
+            for (int col = 0; col < AwqPacking.PACK; col++) {
+                int o = first + col;
+                if (o >= rowStart && o < rowEnd) y[yOff + o] = acc[base + AwqPacking.POSITION[col] * L + j];
+            }
+        }
+    }
+
+    /** Chunk by chunk: each group's qweight rows are dequantized in tiles, then multiplied with every row of x. */
+    private void prefill(float[] x, int rows, float[] y, int outStride, int rowStart, int rowEnd, int wordStart,
+                         int wordEnd, Scratch s) {
+        float[] acc = s.floats(rows * CHUNK);
+        float[] tile = s.tile;
+        float[] planes = s.planes;
+        long rowBytes = (long) words * Integer.BYTES;
+        for (int w = wordStart; w < wordEnd; w += L) {
+            VectorMask<Integer> m = I.indexInRange(w, wordEnd);
+            java.util.Arrays.fill(acc, 0, rows * CHUNK, 0f);
+            for (int g = 0; g < groups; g++) {
+                groupPlanes(g, w, m, planes, s.scaleWords);
+                for (int t0 = g * group; t0 < (g + 1) * group; t0 += TILE_ROWS) {
+                    int n = Math.min(TILE_ROWS, (g + 1) * group - t0);
+                    long off = t0 * rowBytes + (long) w * Integer.BYTES;
+                    for (int t = 0; t < n; t++, off += rowBytes) {
+                        IntVector v = IntVector.fromMemorySegment(I, qw, off, LE, m);
+                        for (int k = 0; k < AwqPacking.PACK; k++) {
+                            FloatVector scale = FloatVector.fromArray(F, planes, k * L);
+                            FloatVector zero = FloatVector.fromArray(F, planes, CHUNK + k * L);
+                            ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.AND, 0xF)
+                                    .convert(VectorOperators.I2F, 0)).sub(zero).mul(scale)
+                                    .intoArray(tile, t * CHUNK + k * L);
+                        }
+                    }
+                    int r = 0;
+                    for (; r + 4 <= rows; r += 4) {
+                        tile4(x, r, t0, n, tile, acc, 0);
+                        tile4(x, r, t0, n, tile, acc, 4);
+                    }
+                    for (; r < rows; r++) tile1(x, r, t0, n, tile, acc);
+                }
+            }
+            for (int r = 0; r < rows; r++) store(acc, r * CHUNK, w, y, r * outStride, rowStart, rowEnd);
+        }
+    }
+
+    /** acc of activation rows r..r+3, planes k0..k0+3 += x[rows, t0 .. t0+n) · tile. */
+    private void tile4(float[] x, int r, int t0, int n, float[] tile, float[] acc, int k0) {
+        int b0 = r * CHUNK + k0 * L, b1 = b0 + CHUNK, b2 = b1 + CHUNK, b3 = b2 + CHUNK;
+        FloatVector c00 = FloatVector.fromArray(F, acc, b0), c01 = FloatVector.fromArray(F, acc, b0 + L);
+        FloatVector c02 = FloatVector.fromArray(F, acc, b0 + 2 * L), c03 = FloatVector.fromArray(F, acc, b0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(F, acc, b1), c11 = FloatVector.fromArray(F, acc, b1 + L);
+        FloatVector c12 = FloatVector.fromArray(F, acc, b1 + 2 * L), c13 = FloatVector.fromArray(F, acc, b1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(F, acc, b2), c21 = FloatVector.fromArray(F, acc, b2 + L);
+        FloatVector c22 = FloatVector.fromArray(F, acc, b2 + 2 * L), c23 = FloatVector.fromArray(F, acc, b2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(F, acc, b3), c31 = FloatVector.fromArray(F, acc, b3 + L);
+        FloatVector c32 = FloatVector.fromArray(F, acc, b3 + 2 * L), c33 = FloatVector.fromArray(F, acc, b3 + 3 * L);
+        int x0 = r * in + t0, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        for (int t = 0; t < n; t++) {
+            int d = t * CHUNK + k0 * L;
+            FloatVector d0 = FloatVector.fromArray(F, tile, d), d1 = FloatVector.fromArray(F, tile, d + L);
+            FloatVector d2 = FloatVector.fromArray(F, tile, d + 2 * L), d3 = FloatVector.fromArray(F, tile, d + 3 * L);
+            FloatVector v = FloatVector.broadcast(F, x[x0 + t]);
+            c00 = d0.fma(v, c00);
+            c01 = d1.fma(v, c01);
+            c02 = d2.fma(v, c02);
+            c03 = d3.fma(v, c03);
+            v = FloatVector.broadcast(F, x[x1 + t]);
+            c10 = d0.fma(v, c10);
+            c11 = d1.fma(v, c11);
+            c12 = d2.fma(v, c12);
+            c13 = d3.fma(v, c13);
+            v = FloatVector.broadcast(F, x[x2 + t]);
+            c20 = d0.fma(v, c20);
+            c21 = d1.fma(v, c21);
+            c22 = d2.fma(v, c22);
+            c23 = d3.fma(v, c23);
+            v = FloatVector.broadcast(F, x[x3 + t]);
+            c30 = d0.fma(v, c30);
+            c31 = d1.fma(v, c31);
+            c32 = d2.fma(v, c32);
+            c33 = d3.fma(v, c33);
+        }
+        c00.intoArray(acc, b0);
+        c01.intoArray(acc, b0 + L);
+        c02.intoArray(acc, b0 + 2 * L);
+        c03.intoArray(acc, b0 + 3 * L);
+        c10.intoArray(acc, b1);
+        c11.intoArray(acc, b1 + L);
+        c12.intoArray(acc, b1 + 2 * L);
+        c13.intoArray(acc, b1 + 3 * L);
+        c20.intoArray(acc, b2);
+        c21.intoArray(acc, b2 + L);
+        c22.intoArray(acc, b2 + 2 * L);
+        c23.intoArray(acc, b2 + 3 * L);
+        c30.intoArray(acc, b3);
+        c31.intoArray(acc, b3 + L);
+        c32.intoArray(acc, b3 + 2 * L);
+        c33.intoArray(acc, b3 + 3 * L);
+    }
+
+    /** acc of activation row r, all planes, += x[r, t0 .. t0+n) · tile: the rows a 4-row block leaves over. */
+    private void tile1(float[] x, int r, int t0, int n, float[] tile, float[] acc) {
+        int xOff = r * in + t0;
+        for (int k = 0; k < AwqPacking.PACK; k++) {
+            int at = r * CHUNK + k * L;
+            FloatVector c = FloatVector.fromArray(F, acc, at);
+            for (int t = 0; t < n; t++) {
+                c = FloatVector.fromArray(F, tile, t * CHUNK + k * L).fma(FloatVector.broadcast(F, x[xOff + t]), c);
+            }
+            c.intoArray(acc, at);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " [" + out + ", " + in + "]";
+    }
+
+    /** Per worker thread, grown to the largest call seen and reused (the pool's threads are long-lived). */
+    private static final class Scratch {
+        final float[] planes = new float[2 * CHUNK];
+        final int[] scaleWords = new int[4 * L];
+        final float[] tile = new float[TILE_ROWS * CHUNK];
+        private float[] acc = new float[0];
+
+        float[] floats(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
+    }
+}
