@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
 public final class QuantizedWeights implements WeightStore {
 
     /** Every format canal reads, asked in order. */
-    private static final List<QuantizedLinearFormat> FORMATS = List.of();
+    private static final List<QuantizedLinearFormat> FORMATS = List.of(
+            new dev.canal.engine.quant.gptq.GptqFormat());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;
