@@ -12,6 +12,7 @@ module dev.canal.engine {
     exports dev.canal.engine.generate;
     exports dev.canal.engine.quant;
     exports dev.canal.engine.quant.awq;
+    exports dev.canal.engine.quant.gptq;
     exports dev.canal.engine.spi;
     exports dev.canal.engine.tensor;
     exports dev.canal.engine.template;

@@ -26,7 +26,8 @@ public final class QuantizedWeights implements WeightStore {
 
     /** Every format canal reads, asked in order. */
     private static final List<QuantizedLinearFormat> FORMATS = List.of(
-            new AwqFormat());
+            new AwqFormat(),
+            new dev.canal.engine.quant.gptq.GptqFormat());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;
