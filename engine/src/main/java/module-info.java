@@ -13,6 +13,8 @@ module dev.canal.engine {
     exports dev.canal.engine.quant;
     exports dev.canal.engine.quant.awq;
     exports dev.canal.engine.quant.gptq;
+    exports dev.canal.engine.quant.fp8;
+    exports dev.canal.engine.quant.nvfp4;
     exports dev.canal.engine.spi;
     exports dev.canal.engine.tensor;
     exports dev.canal.engine.template;

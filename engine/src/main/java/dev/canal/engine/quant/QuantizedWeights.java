@@ -27,7 +27,9 @@ public final class QuantizedWeights implements WeightStore {
     /** Every format canal reads, asked in order. */
     private static final List<QuantizedLinearFormat> FORMATS = List.of(
             new AwqFormat(),
-            new dev.canal.engine.quant.gptq.GptqFormat());
+            new dev.canal.engine.quant.gptq.GptqFormat(),
+            new dev.canal.engine.quant.fp8.Fp8Format(),
+            new dev.canal.engine.quant.nvfp4.Nvfp4Format());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;
