@@ -71,17 +71,23 @@ public final class ModelQuantizer {
         ModelConfig config = ModelConfig.read(modelDir.resolve("config.json"));
         try (SafetensorsStore store = SafetensorsStore.open(modelDir)) {
             QuantizedInput.refuse(modelDir, config, store);
+            StagingDirectory.checkOutput(output, options.force());
             List<String> names = store.names().stream().sorted(DecoderLinears.TENSOR_ORDER).toList();
             Map<String, Planned> plan = plan(store, names);
+            // Everything refusable is checked: from here on, progress.
+            progress.printf("quantize: %s → %s (%s, %s)%n", modelDir, output, packer.name(),
+                    options.method().name().toLowerCase(java.util.Locale.ROOT));
             List<String> notConverted = notConverted(plan);
             int quantized = plan.size() - notConverted.size();
             try (StagingDirectory staging = StagingDirectory.create(output, options.force())) {
                 Rescaling rescaling = new Rescaling();
                 Map<String, AwqScaleSearch.Choice> searches = options.method() == QuantizeMethod.AWQ
                         ? searchScales(modelDir, config, store, plan, rescaling) : Map.of();
-                List<String> recorded = new ArrayList<>(notConverted);
-                recorded.add("lm_head");
-                ModelFiles.write(modelDir, staging.path(), packer.quantizationConfig(recorded),
+                // The output head is never quantized; compressed-tensors and ModelOpt loaders would otherwise
+                // expect it packed (their targets are "every Linear"), so it is listed for every format.
+                List<String> unconverted = new ArrayList<>(notConverted);
+                unconverted.add("lm_head");
+                ModelFiles.write(modelDir, staging.path(), packer.quantizationConfig(unconverted),
                         ModelFiles.floatDtype(store));
                 long bytes = writeTensors(store, names, plan, rescaling, staging.path());
                 staging.commit();

@@ -30,16 +30,22 @@ final class StagingDirectory implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(cleanupOnExit);
     }
 
-    /** Refuses an existing non-empty output without {@code force}; else creates the staging directory. */
-    static StagingDirectory create(Path output, boolean force) {
+    /** Refuses an output that is a file, or an existing non-empty directory without {@code force}. */
+    static void checkOutput(Path output, boolean force) {
         Path out = output.toAbsolutePath().normalize();
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new CanalException(output + ": exists and is not a directory");
+        }
         if (Files.exists(out) && !force && !isEmptyDirectory(out)) {
             throw new CanalException(output + ": exists and is not empty (choose a new directory, or --force to "
                     + "replace it)");
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new CanalException(output + ": exists and is not a directory");
-        }
+    }
+
+    /** Checks the output (see {@link #checkOutput}) and creates the staging directory beside it. */
+    static StagingDirectory create(Path output, boolean force) {
+        checkOutput(output, force);
+        Path out = output.toAbsolutePath().normalize();
         String suffix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
         Path staging = out.resolveSibling(out.getFileName() + ".partial-" + suffix);
         try {

@@ -35,6 +35,11 @@ final class TinyLlama {
     }
 
     static Path write(Path dir, long seed) throws IOException {
+        return write(dir, seed, true);
+    }
+
+    /** @param outliers whether the norms have the outlier channels (else all their weights are 0.8–1.2) */
+    static Path write(Path dir, long seed, boolean outliers) throws IOException {
         Files.createDirectories(dir);
         Path stories = Fixtures.model("stories260K-hf-derived");
         for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json",
@@ -67,12 +72,12 @@ final class TinyLlama {
         tensors.add(matrix("model.embed_tokens.weight", VOCAB, HIDDEN, 1.0, random));
         for (int l = 0; l < LAYERS; l++) {
             String p = "model.layers." + l + ".";
-            tensors.add(norm(p + "input_layernorm.weight", true, random));
+            tensors.add(norm(p + "input_layernorm.weight", outliers, random));
             tensors.add(matrix(p + "self_attn.q_proj.weight", HEADS * HEAD_DIM, HIDDEN, fanIn(HIDDEN), random));
             tensors.add(matrix(p + "self_attn.k_proj.weight", HEADS * HEAD_DIM, HIDDEN, fanIn(HIDDEN), random));
             tensors.add(matrix(p + "self_attn.v_proj.weight", HEADS * HEAD_DIM, HIDDEN, fanIn(HIDDEN), random));
             tensors.add(matrix(p + "self_attn.o_proj.weight", HIDDEN, HEADS * HEAD_DIM, fanIn(HIDDEN), random));
-            tensors.add(norm(p + "post_attention_layernorm.weight", true, random));
+            tensors.add(norm(p + "post_attention_layernorm.weight", outliers, random));
             tensors.add(matrix(p + "mlp.gate_proj.weight", FFN, HIDDEN, fanIn(HIDDEN), random));
             tensors.add(matrix(p + "mlp.up_proj.weight", FFN, HIDDEN, fanIn(HIDDEN), random));
             tensors.add(matrix(p + "mlp.down_proj.weight", HIDDEN, FFN, fanIn(FFN), random));
