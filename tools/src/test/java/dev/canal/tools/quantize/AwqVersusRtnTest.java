@@ -63,4 +63,35 @@ class AwqVersusRtnTest {
             assertEquals(16, g.tokenIds().length, "stopped by " + g.stopReason());
         }
     }
+
+    /**
+     * A BF16 Mistral-layout model with grouped-query attention (4 heads, 2 KV heads): o_proj is not scaled (one v
+     * channel feeds two heads), the folded norms stay BF16, and the result loads and generates.
+     */
+    @Test
+    void awqOnAGroupedQueryBf16Model() throws IOException {
+        Path model = tmp.resolve("mistral");
+        QuantizeCli.Result r = QuantizeCli.run("synth", "--preset", "tiny-mistral", "--dtype", "bf16", "-o",
+                model.toString(), "--tokenizer-dir",
+                dev.canal.engine.testing.Fixtures.shared().resolve("models/tokenizers/mistral").toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        Path out = tmp.resolve("mistral-awq");
+        r = QuantizeCli.run("quantize", model.toString(), "--to", "awq", "--group-size", "32", "--method", "awq",
+                "--calib-tokens", "64", "--threads", "2", "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("[awq 6/6] model.layers.1 down"), r.stderr());
+        assertTrue(!r.stderr().contains(" o "), "no o group with grouped-query attention: " + r.stderr());
+        JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertEquals("bfloat16", config.get("torch_dtype").asText());
+        try (var store = dev.canal.engine.weights.SafetensorsStore.open(out)) {
+            assertEquals("BF16", store.tensor("model.layers.0.input_layernorm.weight").dtype().name());
+            assertEquals("F16", store.tensor("model.layers.1.mlp.up_proj.scales").dtype().name(),
+                    "AWQ scales are F16 whatever the model's dtype");
+        }
+        GenerationOptions greedy = new GenerationOptions(8, SamplerSettings.greedy(), List.of());
+        try (Model m = Canal.load(out, new LoadOptions(1, 64, 16)); Session s = m.newSession()) {
+            Generation g = s.complete("Hello world", greedy, t -> { });
+            assertTrue(g.tokenIds().length > 0, "stopped by " + g.stopReason());
+        }
+    }
 }
