@@ -4,9 +4,15 @@ import dev.canal.engine.backend.Activations;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.backend.cpu.CpuActivations;
 import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.quant.QuantizationConfig;
+import dev.canal.engine.quant.QuantizedWeights;
+import dev.canal.engine.quant.awq.AwqFormat;
+import dev.canal.engine.quant.awq.AwqPacker;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Floats;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.weights.SafetensorsWriter.TensorData;
+import dev.canal.engine.weights.WeightStore;
 import dev.canal.ggml.quant.GgmlType;
 import dev.canal.ggml.quant.QuantFormat;
 import dev.canal.ggml.quant.QuantFormats;
@@ -27,7 +33,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  * FFN projection (2048 → 8192). The aux counters turn operations per second into weight bytes per second (decode
  * is bound by memory bandwidth) and floating-point operations per second (prefill is bound by arithmetic):
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MatMul -p threads=2</pre>
+ * AWQ (AutoAWQ GEMM int4, read in place) against Q4_0 on a square and an FFN layer:
+ * <pre>java -jar bench/target/benchmarks.jar 'MatMul' -p format=Q4_0,AWQ -p out=2048,8192 -p threads=1</pre>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -44,7 +57,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 public class MatMulBenchmark {
 
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "AWQ"})
     public String format;
 
     @Param({"1", "64"})
@@ -78,7 +91,7 @@ public class MatMulBenchmark {
     public void setUp() {
         arena = Arena.ofShared();
         SplittableRandom random = new SplittableRandom(1);
-        Tensor tensor = format.startsWith("Q") ? quantized(random) : dense(random);
+        Tensor tensor = format.equals("AWQ") ? awq(random) : format.startsWith("Q") ? quantized(random) : dense(random);
         weightBytes = tensor.byteSize();
         backend = new CpuBackend(threads);
         weight = backend.weight(tensor);
@@ -115,6 +128,43 @@ public class MatMulBenchmark {
             q.quantizeRow(row, 0, data, o * rowBytes, in);
         }
         return Tensor.quantized("w", q, new long[]{out, in}, data);
+    }
+
+    /**
+     * Random weights packed by {@link AwqPacker} (int4, group 128, AutoAWQ GEMM layout) and bound by
+     * {@link AwqFormat} as a model load would: the matrix reads qweight, qzeros and scales in place.
+     */
+    private Tensor awq(SplittableRandom random) {
+        float[] w = new float[in * out];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (random.nextDouble() - 0.5) * 0.05f;
+        AwqPacker packer = new AwqPacker(128);
+        Map<String, Tensor> tensors = new TreeMap<>();
+        for (TensorData t : packer.pack("w", w, out, in)) {
+            MemorySegment data = arena.allocate(t.byteSize(), 64).copyFrom(t.data().get());
+            tensors.put(t.name(), new Tensor(t.name(), t.dtype(), t.shape(), data));
+        }
+        WeightStore store = new WeightStore() {
+            @Override
+            public String source() {
+                return "random AWQ weights";
+            }
+
+            @Override
+            public Set<String> names() {
+                return tensors.keySet();
+            }
+
+            @Override
+            public Optional<Tensor> find(String name) {
+                return Optional.ofNullable(tensors.get(name));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        QuantizationConfig config = QuantizationConfig.of(packer.quantizationConfig(List.of()), "benchmark");
+        return QuantizedWeights.wrap(store, Optional.of(config)).tensor("w.weight");
     }
 
     @TearDown(Level.Trial)

@@ -100,9 +100,23 @@ class ModelLoadErrorsTest {
         assertMentions(failure(m), "hidden_act", "gelu", "silu");
     }
 
+    /** A quantized checkpoint in a form canal does not read names the field: here AWQ with 3 bits. */
     @Test
-    void quantizedCheckpointIsRefusedByName() {
-        assertMentions(failure(Fixtures.model("stories260K-awq-derived")), "quant_method", "awq");
+    void unsupportedQuantizationIsRefusedByField() throws IOException {
+        Path awq = Fixtures.model("stories260K-awq-derived");
+        for (String f : List.of("model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(awq.resolve(f), dir.resolve(f));
+        }
+        ObjectNode cfg = (ObjectNode) JSON.readTree(awq.resolve("config.json").toFile());
+        ((ObjectNode) cfg.get("quantization_config")).put("bits", 3);
+        JSON.writeValue(dir.resolve("config.json").toFile(), cfg);
+        assertMentions(failure(dir), "quantization_config", "\"bits\" is 3", "4 bits");
+    }
+
+    @Test
+    void unknownQuantMethodListsTheSupportedOnes() throws IOException {
+        Path m = copyWithConfig(c -> c.putObject("quantization_config").put("quant_method", "bitsandbytes"));
+        assertMentions(failure(m), "quant_method", "bitsandbytes", "awq");
     }
 
     @Test

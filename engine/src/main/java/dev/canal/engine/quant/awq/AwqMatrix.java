@@ -39,6 +39,8 @@ public final class AwqMatrix implements PackedMatrix {
     static final int PREFILL_ROWS = 4;
     /** qweight rows per dequantized tile: 64 rows × 8·L floats stays within L1/L2 with the activation rows. */
     private static final int TILE_ROWS = 64;
+    /** qweight rows a decode pass reads side by side: few enough streams for the prefetchers, enough to amortize. */
+    private static final int BLOCK_ROWS = 8;
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** 2^112 moves a half's exponent bias (15) to a float's (127), normals and subnormals alike. */
@@ -140,10 +142,17 @@ public final class AwqMatrix implements PackedMatrix {
         }
     }
 
-    /** One activation row at x[xOff…]: group-major over the range so a group's rows of the range stay cached. */
+    /**
+     * One activation row at x[xOff…]. qweight is read a block of {@link #BLOCK_ROWS} rows at a time, each row
+     * sequentially across the whole range (a few prefetch-friendly streams rather than one page per load), with the
+     * group's partial sums Σ x·q per chunk and plane kept in a per-thread array; at the end of a group they are
+     * folded into the output planes with the group's scales and zeros.
+     */
     private void decodeRow(float[] x, int xOff, float[] y, int yOff, int rowStart, int rowEnd, int wordStart,
                            int wordEnd, Scratch s) {
         int chunks = (wordEnd - wordStart + L - 1) / L;
+        int fullChunks = (wordEnd - wordStart) / L;
+        float[] sums = s.sums(chunks * CHUNK);
         float[] acc = s.floats(chunks * CHUNK);
         java.util.Arrays.fill(acc, 0, chunks * CHUNK, 0f);
         float[] planes = s.planes;
@@ -152,37 +161,67 @@ public final class AwqMatrix implements PackedMatrix {
             int i0 = g * group;
             float xsum = 0;
             for (int i = i0; i < i0 + group; i++) xsum += x[xOff + i];
+            java.util.Arrays.fill(sums, 0, chunks * CHUNK, 0f);
+            for (int b = i0; b < i0 + group; b += BLOCK_ROWS) {
+                int n = Math.min(BLOCK_ROWS, i0 + group - b);
+                long off = b * rowBytes + (long) wordStart * Integer.BYTES;
+                for (int c = 0; c < fullChunks; c++, off += (long) L * Integer.BYTES) {
+                    rowBlock(qw, off, rowBytes, n, x, xOff + b, sums, c * CHUNK);
+                }
+                if (fullChunks < chunks) {
+                    // A partial chunk: its words of these rows, zero-padded to whole vectors, so the hot loop needs
+                    // no masked loads (twice as slow) and computes each column exactly as a full chunk would.
+                    int valid = wordEnd - wordStart - fullChunks * L;
+                    MemorySegment tail = s.tail(n * L);
+                    for (int t = 0; t < n; t++) {
+                        MemorySegment.copy(qw, off + t * rowBytes, tail, (long) t * L * Integer.BYTES,
+                                (long) valid * Integer.BYTES);
+                    }
+                    rowBlock(tail, 0, (long) L * Integer.BYTES, n, x, xOff + b, sums, fullChunks * CHUNK);
+                }
+            }
             for (int c = 0; c < chunks; c++) {
                 int w = wordStart + c * L;
-                VectorMask<Integer> m = I.indexInRange(w, wordEnd);
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                long off = i0 * rowBytes + (long) w * Integer.BYTES;
-                for (int i = i0; i < i0 + group; i++, off += rowBytes) {
-                    IntVector v = IntVector.fromMemorySegment(I, qw, off, LE, m);
-                    FloatVector xi = FloatVector.broadcast(F, x[xOff + i]);
-                    a0 = code(v, 0).fma(xi, a0);
-                    a1 = code(v, 4).fma(xi, a1);
-                    a2 = code(v, 8).fma(xi, a2);
-                    a3 = code(v, 12).fma(xi, a3);
-                    a4 = code(v, 16).fma(xi, a4);
-                    a5 = code(v, 20).fma(xi, a5);
-                    a6 = code(v, 24).fma(xi, a6);
-                    a7 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0))
-                            .fma(xi, a7);
-                }
-                groupPlanes(g, w, m, planes, s.scaleWords);
-                int base = c * CHUNK;
-                fold(a0, 0, xsum, planes, acc, base);
-                fold(a1, 1, xsum, planes, acc, base);
-                fold(a2, 2, xsum, planes, acc, base);
-                fold(a3, 3, xsum, planes, acc, base);
-                fold(a4, 4, xsum, planes, acc, base);
-                fold(a5, 5, xsum, planes, acc, base);
-                fold(a6, 6, xsum, planes, acc, base);
-                fold(a7, 7, xsum, planes, acc, base);
+                groupPlanes(g, w, I.indexInRange(w, wordEnd), planes, s.scaleWords);
+                for (int k = 0; k < AwqPacking.PACK; k++) fold(sums, c * CHUNK + k * L, k, xsum, planes, acc);
             }
         }
         for (int c = 0; c < chunks; c++) store(acc, c * CHUNK, wordStart + c * L, y, yOff, rowStart, rowEnd);
+    }
+
+    /**
+     * sums[base + k·L …] += Σ_t x[xOff + t] · code_k(row t) for the {@code n} rows of L words at seg[off],
+     * seg[off + stride], …: the eight nibble planes of one chunk, accumulated in registers over the block.
+     */
+    private static void rowBlock(MemorySegment seg, long off, long stride, int n, float[] x, int xOff, float[] sums,
+                                 int base) {
+        FloatVector a0 = FloatVector.fromArray(F, sums, base), a1 = FloatVector.fromArray(F, sums, base + L);
+        FloatVector a2 = FloatVector.fromArray(F, sums, base + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(F, sums, base + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(F, sums, base + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(F, sums, base + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(F, sums, base + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(F, sums, base + 7 * L);
+        for (int t = 0; t < n; t++, off += stride) {
+            IntVector v = IntVector.fromMemorySegment(I, seg, off, LE);
+            FloatVector xi = FloatVector.broadcast(F, x[xOff + t]);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.AND, 0xF).convert(VectorOperators.I2F, 0)).fma(xi, a0);
+            a1 = code(v, 4).fma(xi, a1);
+            a2 = code(v, 8).fma(xi, a2);
+            a3 = code(v, 12).fma(xi, a3);
+            a4 = code(v, 16).fma(xi, a4);
+            a5 = code(v, 20).fma(xi, a5);
+            a6 = code(v, 24).fma(xi, a6);
+            a7 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(xi, a7);
+        }
+        a0.intoArray(sums, base);
+        a1.intoArray(sums, base + L);
+        a2.intoArray(sums, base + 2 * L);
+        a3.intoArray(sums, base + 3 * L);
+        a4.intoArray(sums, base + 4 * L);
+        a5.intoArray(sums, base + 5 * L);
+        a6.intoArray(sums, base + 6 * L);
+        a7.intoArray(sums, base + 7 * L);
     }
 
     /** Codes of nibble plane {@code shift / 4} as floats. */
@@ -191,12 +230,12 @@ public final class AwqMatrix implements PackedMatrix {
                 .convert(VectorOperators.I2F, 0);
     }
 
-    /** acc[plane] += s · (Σ x·q − z · Σ x) for one group's partial sums {@code a} of nibble plane k. */
-    private static void fold(FloatVector a, int k, float xsum, float[] planes, float[] acc, int base) {
+    /** acc[at] += s · (Σ x·q − z · Σ x) for the group sums of nibble plane k at sums[at]. */
+    private static void fold(float[] sums, int at, int k, float xsum, float[] planes, float[] acc) {
         FloatVector scale = FloatVector.fromArray(F, planes, k * L);
         FloatVector zero = FloatVector.fromArray(F, planes, CHUNK + k * L);
-        int at = base + k * L;
-        a.sub(zero.mul(xsum)).fma(scale, FloatVector.fromArray(F, acc, at)).intoArray(acc, at);
+        FloatVector.fromArray(F, sums, at).sub(zero.mul(xsum)).fma(scale, FloatVector.fromArray(F, acc, at))
+                .intoArray(acc, at);
     }
 
     /**
@@ -354,10 +393,23 @@ public final class AwqMatrix implements PackedMatrix {
         final int[] scaleWords = new int[4 * L];
         final float[] tile = new float[TILE_ROWS * CHUNK];
         private float[] acc = new float[0];
+        private float[] sums = new float[0];
+        private MemorySegment tail = MemorySegment.ofArray(new int[0]);
 
         float[] floats(int n) {
             if (acc.length < n) acc = new float[n];
             return acc;
+        }
+
+        float[] sums(int n) {
+            if (sums.length < n) sums = new float[n];
+            return sums;
+        }
+
+        /** A zeroed heap segment of at least n ints, for the rows of a partial chunk. */
+        MemorySegment tail(int n) {
+            if (tail.byteSize() < (long) n * Integer.BYTES) tail = MemorySegment.ofArray(new int[n]);
+            return tail.fill((byte) 0);
         }
     }
 }

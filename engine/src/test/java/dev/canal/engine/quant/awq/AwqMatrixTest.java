@@ -92,7 +92,7 @@ class AwqMatrixTest {
             "72, 64, 32, 1", "72, 64, 32, 4", "72, 64, 32, 17",
             "256, 256, 128, 1", "256, 256, 128, 3", "256, 256, 128, 17",
             "264, 192, 64, 1", "264, 192, 64, 5", "264, 192, 64, 17",
-            "136, 96, 96, 1", "136, 96, 96, 9"})
+            "136, 96, 96, 1", "136, 96, 96, 9", "16, 100, 100, 1", "16, 100, 100, 6"})
     void multiplyMatchesTheScalarReference(int out, int in, int group, int rows) {
         Layer l = randomLayer(out, in, group, 31L * out + in + rows);
         float[] x = randomX(rows, in, 7L * rows + out);
