@@ -11,6 +11,7 @@ module dev.canal.engine {
     exports dev.canal.engine.config;
     exports dev.canal.engine.generate;
     exports dev.canal.engine.quant;
+    exports dev.canal.engine.quant.compressed;
     exports dev.canal.engine.quant.gptq;
     exports dev.canal.engine.spi;
     exports dev.canal.engine.tensor;

@@ -25,7 +25,8 @@ public final class QuantizedWeights implements WeightStore {
 
     /** Every format canal reads, asked in order. */
     private static final List<QuantizedLinearFormat> FORMATS = List.of(
-            new dev.canal.engine.quant.gptq.GptqFormat());
+            new dev.canal.engine.quant.gptq.GptqFormat(),
+            new dev.canal.engine.quant.compressed.CompressedPackQuantizedFormat());
 
     private final WeightStore store;
     private final Map<String, Tensor> packed;
