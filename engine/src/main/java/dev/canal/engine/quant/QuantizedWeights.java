@@ -28,6 +28,7 @@ public final class QuantizedWeights implements WeightStore {
     private static final List<QuantizedLinearFormat> FORMATS = List.of(
             new AwqFormat(),
             new dev.canal.engine.quant.gptq.GptqFormat(),
+            new dev.canal.engine.quant.compressed.CompressedPackQuantizedFormat(),
             new dev.canal.engine.quant.fp8.Fp8Format(),
             new dev.canal.engine.quant.nvfp4.Nvfp4Format());
 

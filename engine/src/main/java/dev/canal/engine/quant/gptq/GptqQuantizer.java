@@ -5,7 +5,8 @@ import dev.canal.engine.api.CanalException;
 /**
  * Round-to-nearest quantization of one [out, in] matrix, group by group along the input dimension, with the
  * parameters GPTQ's own quantizer ({@code Quantizer.find_params}) picks: the range always includes 0; asymmetric
- * scale = (max − min) / maxq and zero = round(−min / scale); symmetric range ±max|w| and zero = (maxq + 1) / 2.
+ * scale = (max − min) / maxq and zero = round(−min / scale); symmetric range ±max|w| and zero = (maxq + 1) / 2
+ * (two departures, both where GPTQ's choice loses a group's range: see the comments in {@link #quantize}).
  * Scales are rounded to F16 first and the integers computed with the rounded scale, so dequantizing the stored
  * tensors gives exactly {@link #dequantized}.
  */
@@ -52,8 +53,10 @@ final class GptqQuantizer {
                     max = Math.max(max, v);
                 }
                 if (sym) {
+                    // GPTQ's find_params keeps min = 0 for an all-positive group, which with zero fixed at the
+                    // middle clips its upper half; the symmetric range is taken as intended, ±max|w|.
                     max = Math.max(-min, max);
-                    if (min < 0) min = -max;
+                    min = -max;
                 }
                 if (min == 0 && max == 0) {
                     min = -1;
