@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  *   <li>quant_method "fp8" (DeepSeek-V3, Qwen3-FP8, transformers' FineGrainedFP8): with {@code weight_block_size}
  *       [bn, bk], {@code <layer>.weight_scale_inv} F32 [ceil(out/bn), ceil(in/bk)], which despite its name
  *       multiplies (W = fp8 · scale_inv, as transformers' and vLLM's kernels apply it); without it, a per-tensor
- *       {@code <layer>.weight_scale}. Layers in {@code ignored_layers} / {@code modules_to_not_convert} stay float.</li>
+ *       {@code <layer>.weight_scale}. Layers in {@code ignored_layers} / {@code modules_to_not_convert} stay
+ *       float.</li>
  *   <li>compressed-tensors "float-quantized" (llm-compressor's FP8, FP8_DYNAMIC, FP8_BLOCK schemes): weights
  *       {@code type: float, num_bits: 8} with strategy tensor ({@code weight_scale} [] or [1]), channel
  *       ([out, 1]), block ([ceil(out/bn), ceil(in/bk)] for {@code block_structure} [bn, bk]) or group

@@ -79,12 +79,15 @@ public final class Fp8Matrix extends RowDecodingMatrix {
     public void dequantizeRow(long row, float[] dst, int off) {
         long base = row * cols;
         int s = scaleRow(row);
-        for (int c0 = 0, b = s; c0 < vectorEnd; c0 += blockCols, b++) {
-            float scale = scales[b];
-            int end = Math.min(c0 + blockCols, vectorEnd);
-            for (int i = c0; i < end; i += F.length()) {
-                E4m3.decode(weight, base + i).mul(scale).intoArray(dst, off + i);
+        int b = s;
+        float scale = scales[b];
+        // One flat loop: blocks are a whole number of vectors, and short inner loops would cost more than a branch.
+        for (int i = 0, blockEnd = blockCols; i < vectorEnd; i += F.length()) {
+            if (i == blockEnd) {
+                scale = scales[++b];
+                blockEnd += blockCols;
             }
+            E4m3.decode(weight, base + i).mul(scale).intoArray(dst, off + i);
         }
         for (int i = vectorEnd; i < cols; i++) {
             dst[off + i] = E4m3.decode(weight.get(ValueLayout.JAVA_BYTE, base + i)) * scales[s + i / blockCols];
@@ -96,13 +99,15 @@ public final class Fp8Matrix extends RowDecodingMatrix {
         long base = row * cols;
         int s = scaleRow(row);
         FloatVector acc = FloatVector.zero(F);
-        for (int c0 = 0, b = s; c0 < vectorEnd; c0 += blockCols, b++) {
-            float scale = scales[b];
-            int end = Math.min(c0 + blockCols, vectorEnd);
-            for (int i = c0; i < end; i += F.length()) {
-                FloatVector w = E4m3.decode(weight, base + i).mul(scale);
-                acc = w.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        int b = s;
+        float scale = scales[b];
+        for (int i = 0, blockEnd = blockCols; i < vectorEnd; i += F.length()) {
+            if (i == blockEnd) {
+                scale = scales[++b];
+                blockEnd += blockCols;
             }
+            FloatVector w = E4m3.decode(weight, base + i).mul(scale);
+            acc = w.fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (int i = vectorEnd; i < cols; i++) {

@@ -79,7 +79,9 @@ public final class Fp8Packer implements LinearPacker {
         byte[] q = new byte[out * in];
         for (int o = 0; o < out; o++) {
             int rowBase = (o / g.blockRows()) * g.cols();
-            for (int i = 0; i < in; i++) q[o * in + i] = E4m3.encode(w[o * in + i] / scales[rowBase + i / g.blockCols()]);
+            for (int i = 0; i < in; i++) {
+                q[o * in + i] = E4m3.encode(w[o * in + i] / scales[rowBase + i / g.blockCols()]);
+            }
         }
         return q;
     }
@@ -107,7 +109,9 @@ public final class Fp8Packer implements LinearPacker {
         float[] r = new float[out * in];
         for (int o = 0; o < out; o++) {
             int rowBase = (o / g.blockRows()) * g.cols();
-            for (int i = 0; i < in; i++) r[o * in + i] = E4m3.decode(q[o * in + i]) * scales[rowBase + i / g.blockCols()];
+            for (int i = 0; i < in; i++) {
+                r[o * in + i] = E4m3.decode(q[o * in + i]) * scales[rowBase + i / g.blockCols()];
+            }
         }
         return r;
     }

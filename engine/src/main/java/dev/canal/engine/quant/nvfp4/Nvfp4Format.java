@@ -62,7 +62,8 @@ public final class Nvfp4Format implements QuantizedLinearFormat {
         if (modelopt) {
             String algo = config.textField("quant_algo", "").toUpperCase(Locale.ROOT);
             if (!ALGOS.contains(algo)) {
-                throw new CanalException(config.source() + ": ModelOpt quant_algo \"" + config.textField("quant_algo", "")
+                throw new CanalException(config.source() + ": ModelOpt quant_algo \""
+                        + config.textField("quant_algo", "")
                         + "\" is not supported (canal reads NVFP4 and W4A16_NVFP4; FP8, W4A8_AWQ, INT4_AWQ and "
                         + "others are not)");
             }

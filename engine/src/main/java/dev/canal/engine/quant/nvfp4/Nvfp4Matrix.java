@@ -20,9 +20,9 @@ import java.util.List;
 /**
  * An NVFP4 [out, in] weight read in place: {@code packed} U8 [out, in/2] holds two E2M1 codes per byte, element
  * 2j in the low nibble and 2j+1 in the high one; {@code scales} F8_E4M3 [out, in/16] one scale per 16 elements of
- * a row. W[o, i] = e2m1 · (e4m3 scale ∘ global), where ∘ multiplies by ModelOpt's {@code weight_scale_2} or divides
- * by compressed-tensors' {@code weight_global_scale} (its reciprocal): the 256 possible block scales are combined
- * with the global factor once, into a table, exactly as each producer's dequantization rounds them.
+ * a row. W[o, i] = e2m1 · (e4m3 scale ∘ global), where ∘ multiplies by ModelOpt's {@code weight_scale_2} or
+ * divides by compressed-tensors' {@code weight_global_scale} (its reciprocal): the 256 possible block scales are
+ * combined with the global factor once, into a table, exactly as each producer's dequantization rounds them.
  *
  * <p>Kernel: the bytes of 2·L elements (L float lanes) are widened to L int lanes; low and high nibbles are looked
  * up in the 16-value table (one two-vector {@code selectFrom}: for 16 lanes the first vector holds all 16 values,

@@ -74,7 +74,8 @@ public final class Nvfp4Packer implements LinearPacker {
     public List<TensorData> pack(String prefix, float[] w, int out, int in) {
         Quantized q = quantize(w, out, in);
         return List.of(
-                TensorData.of(prefix + ".weight", DType.U8, new long[] {out, in / 2}, MemorySegment.ofArray(q.packed())),
+                TensorData.of(prefix + ".weight", DType.U8, new long[] {out, in / 2},
+                        MemorySegment.ofArray(q.packed())),
                 TensorData.of(prefix + ".weight_scale", DType.F8_E4M3, new long[] {out, in / GROUP},
                         MemorySegment.ofArray(q.scales())),
                 TensorData.f32(prefix + ".weight_scale_2", new long[0], new float[] {q.global()}));

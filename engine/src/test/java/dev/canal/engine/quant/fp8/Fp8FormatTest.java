@@ -49,7 +49,8 @@ class Fp8FormatTest {
         assertTrue(format.reads(config(CHANNEL)));
         assertTrue(format.reads(config("""
                 {"quant_method": "compressed-tensors", "format": "mixed-precision",
-                 "config_groups": {"g": {"format": "float-quantized", "weights": {"num_bits": 8, "type": "float"}}}}""")));
+                 "config_groups": {"g": {"format": "float-quantized",
+                   "weights": {"num_bits": 8, "type": "float"}}}}""")));
         assertFalse(format.reads(config("""
                 {"quant_method": "compressed-tensors", "format": "pack-quantized",
                  "config_groups": {"g": {"weights": {"num_bits": 4, "type": "int"}}}}""")));
@@ -85,7 +86,8 @@ class Fp8FormatTest {
                 TensorData.f32(Q + ".weight_scale", new long[] {4, 2}, new float[8])));
         assertTrue(e.getMessage().contains(Q + ".weight_scale") && e.getMessage().contains("[4, 2]")
                 && e.getMessage().contains("[4, 1] (per-channel)"), e.getMessage());
-        e = refused("{\"quant_method\": \"fp8\", \"activation_scheme\": \"dynamic\", \"weight_block_size\": [128, 128]}",
+        e = refused("{\"quant_method\": \"fp8\", \"activation_scheme\": \"dynamic\", "
+                        + "\"weight_block_size\": [128, 128]}",
                 List.of(fp8(Q + ".weight", 200, 16), TensorData.f32(Q + ".weight_scale_inv", new long[] {1, 1},
                         new float[1])));
         assertTrue(e.getMessage().contains("[2, 1] (block 128x128)"), e.getMessage());
@@ -112,7 +114,8 @@ class Fp8FormatTest {
                 {"quant_method": "compressed-tensors", "format": "float-quantized",
                  "config_groups": {"g": {"weights": {"num_bits": 4, "type": "float"}}}}""", layer)
                 .getMessage().contains("num_bits 4"));
-        assertTrue(refused("{\"quant_method\": \"fp8\", \"activation_scheme\": \"dynamic\", \"weight_block_size\": [128, 100]}",
+        assertTrue(refused("{\"quant_method\": \"fp8\", \"activation_scheme\": \"dynamic\", "
+                        + "\"weight_block_size\": [128, 100]}",
                 layer).getMessage().contains("multiple of 16"));
     }
 }

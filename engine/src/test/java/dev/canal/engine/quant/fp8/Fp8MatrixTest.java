@@ -65,7 +65,8 @@ class Fp8MatrixTest {
             }
         }
         List<TensorData> tensors = new ArrayList<>();
-        tensors.add(TensorData.of(LAYER + ".weight", DType.F8_E4M3, new long[] {out, in}, MemorySegment.ofArray(codes)));
+        tensors.add(TensorData.of(LAYER + ".weight", DType.F8_E4M3, new long[] {out, in},
+                MemorySegment.ofArray(codes)));
         tensors.add(switch (type) {
             case F32 -> TensorData.f32(LAYER + scaleName, scaleShape, scales);
             case BF16 -> TensorData.bits16(LAYER + scaleName, DType.BF16, scaleShape, bits);
@@ -140,8 +141,8 @@ class Fp8MatrixTest {
         try (SafetensorsStore raw = store(dir, List.of(
                 TensorData.of(LAYER + ".weight", DType.F8_E4M3, new long[] {out, in}, MemorySegment.ofArray(codes)),
                 TensorData.f32(LAYER + ".weight_scale", new long[] {1}, new float[] {2f})))) {
-            PackedMatrix m = matrix(wrap(raw, config("{\"quant_method\": \"fp8\", \"activation_scheme\": \"dynamic\"}")),
-                    LAYER);
+            String fp8 = "{\"quant_method\": \"fp8\", \"activation_scheme\": \"dynamic\"}";
+            PackedMatrix m = matrix(wrap(raw, config(fp8)), LAYER);
             float[] x = new float[in];
             java.util.Arrays.fill(x, 1f);
             float[] y = new float[out];

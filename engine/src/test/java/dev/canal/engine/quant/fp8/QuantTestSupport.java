@@ -22,7 +22,7 @@ import java.util.function.IntBinaryOperator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Shared by the FP8 and NVFP4 tests: writing small checkpoints, opening them, checking a matrix against a reference. */
+/** For the FP8 and NVFP4 tests: writing small checkpoints, opening them, checking a matrix against a reference. */
 public final class QuantTestSupport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
