@@ -98,6 +98,12 @@ class QuantizeCommandTest {
                 "-o", out.toString()), 2, out, "--method gptq is not one of rtn, awq");
         assertOneLineError(QuantizeCli.run("quantize", STORIES.toString(), "--to", "awq", "--group-size", "0",
                 "-o", out.toString()), 2, out, "group size must be positive");
+        assertOneLineError(QuantizeCli.run("quantize", STORIES.toString(), "--to", "nvfp4", "--group-size", "32",
+                "-o", out.toString()), 2, out, "--group-size applies to awq and gptq; nvfp4 has fixed blocks");
+        assertOneLineError(QuantizeCli.run("quantize", STORIES.toString(), "--to", "awq", "--fp8-scaling", "block",
+                "-o", out.toString()), 2, out, "--fp8-scaling applies to --to fp8 only");
+        assertOneLineError(QuantizeCli.run("quantize", STORIES.toString(), "--to", "awq", "--calib", "x.txt",
+                "-o", out.toString()), 2, out, "--calib is used by --method awq only");
     }
 
     @Test
