@@ -39,8 +39,18 @@ final class FloatTensors {
         return new FloatMatrix(values, rows, (int) (n / Math.max(rows, 1)));
     }
 
-    /** The values as a tensor of the given float dtype and shape. */
+    /** F16's largest finite value: a folded scale beyond it would turn a norm weight into infinity. */
+    private static final float F16_MAX = 65504f;
+
+    /** The values as a tensor of the given float dtype and shape; refused when a value does not fit the dtype. */
     static TensorData write(String name, DType dtype, long[] shape, float[] values) {
+        float limit = dtype == DType.F16 ? F16_MAX : Float.MAX_VALUE;
+        for (int i = 0; i < values.length; i++) {
+            if (!(Math.abs(values[i]) <= limit)) {
+                throw new CanalException("tensor " + name + ": value " + values[i] + " at " + i + " does not fit in "
+                        + dtype + " after folding the AWQ scales (use --method rtn for this model)");
+            }
+        }
         return switch (dtype) {
             case F32 -> TensorData.f32(name, shape, values);
             case F16, BF16 -> {

@@ -74,6 +74,8 @@ public final class ModelQuantizer {
             StagingDirectory.checkOutput(output, options.force());
             List<String> names = store.names().stream().sorted(DecoderLinears.TENSOR_ORDER).toList();
             Map<String, Planned> plan = plan(store, names);
+            String calibration = options.method() != QuantizeMethod.AWQ ? null
+                    : options.calibration().map(Calibration::readText).orElseGet(Calibration::defaultText);
             // Everything refusable is checked: from here on, progress.
             progress.printf("quantize: %s → %s (%s, %s)%n", modelDir, output, packer.name(),
                     options.method().name().toLowerCase(java.util.Locale.ROOT));
@@ -82,7 +84,7 @@ public final class ModelQuantizer {
             try (StagingDirectory staging = StagingDirectory.create(output, options.force())) {
                 Rescaling rescaling = new Rescaling();
                 Map<String, AwqScaleSearch.Choice> searches = options.method() == QuantizeMethod.AWQ
-                        ? searchScales(modelDir, config, store, plan, rescaling) : Map.of();
+                        ? searchScales(modelDir, config, store, plan, calibration, rescaling) : Map.of();
                 // The output head is never quantized; compressed-tensors and ModelOpt loaders would otherwise
                 // expect it packed (their targets are "every Linear"), so it is listed for every format.
                 List<String> unconverted = new ArrayList<>(notConverted);
@@ -142,7 +144,8 @@ public final class ModelQuantizer {
 
     /** Calibrates, searches every group's scales and records them in {@code rescaling}. */
     private Map<String, AwqScaleSearch.Choice> searchScales(Path modelDir, ModelConfig config, SafetensorsStore store,
-                                                            Map<String, Planned> plan, Rescaling rescaling) {
+                                                            Map<String, Planned> plan, String text,
+                                                            Rescaling rescaling) {
         List<ScaleGroup> groups = new ArrayList<>();
         for (ScaleGroup g : ScaleGroup.of(store, config.numHiddenLayers())) {
             if (g.linears().stream().anyMatch(l -> plan.containsKey(l) && plan.get(l).refusal().isEmpty())) {
@@ -155,7 +158,6 @@ public final class ModelQuantizer {
         }
         Set<String> inputs = new LinkedHashSet<>();
         for (ScaleGroup g : groups) inputs.add(g.input());
-        String text = options.calibration().map(Calibration::readText).orElseGet(Calibration::defaultText);
         Map<String, InputStatistics> stats = Calibration.record(modelDir, inputs, text, options.calibrationTokens(),
                 options.threads(), progress);
         Map<String, AwqScaleSearch.Choice> choices = new LinkedHashMap<>();

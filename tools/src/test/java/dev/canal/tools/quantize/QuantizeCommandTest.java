@@ -127,6 +127,15 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void aMissingCalibrationFileIsOneLine() {
+        Path out = tmp.resolve("out");
+        Path calib = tmp.resolve("no-such-text.txt");
+        QuantizeCli.Result r = QuantizeCli.run("quantize", STORIES.toString(), "--to", "awq", "--group-size", "32",
+                "--method", "awq", "--calib", calib.toString(), "-o", out.toString());
+        assertOneLineError(r, 1, out, calib + ": cannot read calibration text");
+    }
+
+    @Test
     void aMissingModelDirectoryIsOneLine() {
         Path missing = tmp.resolve("no-such-model");
         Path out = tmp.resolve("out");
