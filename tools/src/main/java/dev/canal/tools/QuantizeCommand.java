@@ -20,11 +20,12 @@ import java.util.concurrent.Callable;
 
 /** {@code quantize}: a Hugging Face model directory to an AWQ, GPTQ, FP8 or NVFP4 one the reference loaders read. */
 @Command(name = "quantize", usageHelpAutoWidth = true,
-        description = {"Quantizes the linear layers of a Hugging Face model directory (F32/F16/BF16 safetensors) into",
-                "the layout AutoAWQ, GPTQModel, compressed-tensors or ModelOpt write; embeddings, norms and the",
-                "output head stay as they are, as do layers the format cannot hold (listed on stderr and in",
-                "config.json). --method awq scales salient input channels first, chosen on calibration text run",
-                "through canal's forward pass. Progress goes to stderr; DIR appears only when complete."})
+        description = {"Quantizes the linear layers of a Hugging Face model directory (F32/F16/BF16",
+                "safetensors) into the layout AutoAWQ, GPTQModel, compressed-tensors or ModelOpt",
+                "write. Embeddings, norms, the output head and layers the format cannot hold",
+                "stay as they are (listed on stderr and in config.json). --method awq first",
+                "scales salient input channels, chosen on calibration text run through canal's",
+                "forward pass. Progress goes to stderr; DIR appears only when complete."})
 final class QuantizeCommand implements Callable<Integer> {
 
     @Mixin

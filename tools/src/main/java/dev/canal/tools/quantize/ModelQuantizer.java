@@ -199,7 +199,7 @@ public final class ModelQuantizer {
                 writer.add(List.of(TensorData.copyOf(t)));
                 what = linear != null ? t.dtype() + " (kept in float)" : t.dtype().name();
             }
-            progress.printf("[%d/%d] %-40s %-5s %s → %s%n", ++done, names.size(), name, t.dtype(), t.shapeString(),
+            progress.printf("[%d/%d] %-48s %-5s %s → %s%n", ++done, names.size(), name, t.dtype(), t.shapeString(),
                     what);
         }
         return writer.finish();
