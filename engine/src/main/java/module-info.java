@@ -12,6 +12,8 @@ module dev.canal.engine {
     exports dev.canal.engine.generate;
     exports dev.canal.engine.quant;
     exports dev.canal.engine.quant.awq;
+    exports dev.canal.engine.quant.compressed;
+    exports dev.canal.engine.quant.gptq;
     exports dev.canal.engine.quant.fp8;
     exports dev.canal.engine.quant.nvfp4;
     exports dev.canal.engine.spi;

@@ -81,6 +81,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new BenchCommand(io));
         cl.addSubcommand(new DoctorCommand(io));
         cl.addSubcommand(new ConvertCommand(io));
+        cl.addSubcommand(new QuantizeCommand(io));
         return configure(cl, io);
     }
 

@@ -2,7 +2,9 @@ package dev.canal.engine.quant;
 
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.quant.awq.AwqFormat;
+import dev.canal.engine.quant.compressed.CompressedPackQuantizedFormat;
 import dev.canal.engine.quant.fp8.Fp8Format;
+import dev.canal.engine.quant.gptq.GptqFormat;
 import dev.canal.engine.quant.nvfp4.Nvfp4Format;
 import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
@@ -29,6 +31,8 @@ public final class QuantizedWeights implements WeightStore {
     /** Every format canal reads, asked in order. */
     private static final List<QuantizedLinearFormat> FORMATS = List.of(
             new AwqFormat(),
+            new GptqFormat(),
+            new CompressedPackQuantizedFormat(),
             new Fp8Format(),
             new Nvfp4Format());
 
