@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InspectCommandTest {
@@ -51,14 +52,33 @@ class InspectCommandTest {
     }
 
     @Test
-    void awqCountsThePackedWeightsOfTheOriginalModel() {
-        Cli.Result r = Cli.run("inspect", Fixtures.model("stories260K-awq-derived").toString());
+    void awqLayersAreShownAsTheModelSeesThemAndCountTheWeightsOfTheOriginalModel() {
+        Path dir = Fixtures.model("stories260K-awq-derived");
+        Cli.Result r = Cli.run("inspect", dir.toString());
         assertEquals(0, r.exitCode(), r.stderr());
-        assertTrue(r.stdout().contains("\nquantization: awq, 4-bit, group size 32\n"), r.stdout());
+        assertTrue(r.stdout().contains("\nquantization: awq (" + dir.resolve("config.json")
+                + " quantization_config)\n"), r.stdout());
         assertTrue(r.stdout().contains("\nparameters:   260,032 (260.0K)\n"), r.stdout());
-        assertTrue(r.stdout().contains("\ntensors:      87 (F16 ×47, I32 ×40)\n"), r.stdout());
-        assertTrue(r.stdout().contains("model.layers.0.self_attn.k_proj.qweight         I32      [64, 4]"),
-                r.stdout());
+        // q/k/v/o of 5 layers: 60 packed tensors (qweight, qzeros, scales) shown as 20 weights
+        assertTrue(r.stdout().contains("\ntensors:      47 (AWQ int4 g32 ×20, F16 ×27)\n"), r.stdout());
+        // 64 × 64 codes of 4 bits + 2 groups × 64 F16 scales + 2 × 8 I32 zeros = 2,048 + 256 + 64 bytes
+        assertTrue(r.stdout().contains(
+                "model.layers.0.self_attn.q_proj.weight          AWQ int4 g32  [64, 64]   2.31 KiB"), r.stdout());
+        assertFalse(r.stdout().contains("qweight"), r.stdout());
+    }
+
+    @Test
+    void aQuantizationCanalCannotReadIsNamedAndTheRawTensorsListed(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("bnb"));
+        Files.copy(Fixtures.stories().resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        String config = Files.readString(Fixtures.stories().resolve("config.json"));
+        Files.writeString(dir.resolve("config.json"), config.replaceFirst("\\{",
+                "{\"quantization_config\": {\"quant_method\": \"bitsandbytes\", \"load_in_4bit\": true},"));
+        Cli.Result r = Cli.run("inspect", dir.toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().contains("\nquantization: not readable by canal: " + dir.resolve("config.json")
+                + " quantization_config: quant_method \"bitsandbytes\" is not supported (canal reads awq, "), r.stdout());
+        assertTrue(r.stdout().contains("\nparameters:   260,032 (260.0K)\n"), r.stdout());
     }
 
     @Test
