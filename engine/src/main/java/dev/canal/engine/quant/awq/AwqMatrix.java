@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -23,11 +24,14 @@ import java.util.List;
  * masking a loaded vector therefore yields eight planes of codes with no shuffles; the zeros unpack the same way,
  * the scales of a group are gathered into the same planes once per group, and the output is put back into column
  * order once per call. Each lane's arithmetic only involves its own column, so a column's result does not depend on
- * which range (or which masked tail) it was computed in.
+ * which range it was computed in; a partial last chunk is copied zero-padded and computed the same way.
  *
- * <p>Decode (fewer than {@link #PREFILL_ROWS} activation rows) streams qweight once: per group, planes accumulate
- * Σ x·q, then y += s · (Σ x·q − z · Σ x). Prefill dequantizes a tile of qweight rows once into per-thread floats and
- * reuses it for all activation rows with a 4-row × 4-plane FMA block.
+ * <p>Decode (fewer than {@link #PREFILL_ROWS} activation rows) streams qweight once, {@link #BLOCK_ROWS} rows at a
+ * time: per group, planes accumulate Σ x·q, then y += s · (Σ x·q − z · Σ x). Prefill dequantizes a tile of qweight
+ * rows once into per-thread floats and reuses it for all activation rows with a 4-row × 4-plane FMA block.
+ *
+ * <p>Scales are widened from F16 with a bit trick that is exact for finite values; an infinite or NaN scale (a
+ * broken checkpoint) gives a large finite weight here where {@link #dequantizeRow} gives inf or NaN.
  */
 public final class AwqMatrix implements PackedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -154,14 +158,14 @@ public final class AwqMatrix implements PackedMatrix {
         int fullChunks = (wordEnd - wordStart) / L;
         float[] sums = s.sums(chunks * CHUNK);
         float[] acc = s.floats(chunks * CHUNK);
-        java.util.Arrays.fill(acc, 0, chunks * CHUNK, 0f);
+        Arrays.fill(acc, 0, chunks * CHUNK, 0f);
         float[] planes = s.planes;
         long rowBytes = (long) words * Integer.BYTES;
         for (int g = 0; g < groups; g++) {
             int i0 = g * group;
             float xsum = 0;
             for (int i = i0; i < i0 + group; i++) xsum += x[xOff + i];
-            java.util.Arrays.fill(sums, 0, chunks * CHUNK, 0f);
+            Arrays.fill(sums, 0, chunks * CHUNK, 0f);
             for (int b = i0; b < i0 + group; b += BLOCK_ROWS) {
                 int n = Math.min(BLOCK_ROWS, i0 + group - b);
                 long off = b * rowBytes + (long) wordStart * Integer.BYTES;
@@ -286,21 +290,22 @@ public final class AwqMatrix implements PackedMatrix {
         long rowBytes = (long) words * Integer.BYTES;
         for (int w = wordStart; w < wordEnd; w += L) {
             VectorMask<Integer> m = I.indexInRange(w, wordEnd);
-            java.util.Arrays.fill(acc, 0, rows * CHUNK, 0f);
+            Arrays.fill(acc, 0, rows * CHUNK, 0f);
             for (int g = 0; g < groups; g++) {
                 groupPlanes(g, w, m, planes, s.scaleWords);
                 for (int t0 = g * group; t0 < (g + 1) * group; t0 += TILE_ROWS) {
                     int n = Math.min(TILE_ROWS, (g + 1) * group - t0);
                     long off = t0 * rowBytes + (long) w * Integer.BYTES;
-                    for (int t = 0; t < n; t++, off += rowBytes) {
-                        IntVector v = IntVector.fromMemorySegment(I, qw, off, LE, m);
-                        for (int k = 0; k < AwqPacking.PACK; k++) {
-                            FloatVector scale = FloatVector.fromArray(F, planes, k * L);
-                            FloatVector zero = FloatVector.fromArray(F, planes, CHUNK + k * L);
-                            ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.AND, 0xF)
-                                    .convert(VectorOperators.I2F, 0)).sub(zero).mul(scale)
-                                    .intoArray(tile, t * CHUNK + k * L);
+                    if (w + L <= wordEnd) {
+                        dequantize(qw, off, rowBytes, n, planes, tile);
+                    } else {
+                        // As in decode: the partial chunk's words, zero-padded, so no masked loads are needed.
+                        MemorySegment tail = s.tail(n * L);
+                        for (int t = 0; t < n; t++) {
+                            MemorySegment.copy(qw, off + t * rowBytes, tail, (long) t * L * Integer.BYTES,
+                                    (long) (wordEnd - w) * Integer.BYTES);
                         }
+                        dequantize(tail, 0, (long) L * Integer.BYTES, n, planes, tile);
                     }
                     int r = 0;
                     for (; r + 4 <= rows; r += 4) {
@@ -311,6 +316,19 @@ public final class AwqMatrix implements PackedMatrix {
                 }
             }
             for (int r = 0; r < rows; r++) store(acc, r * CHUNK, w, y, r * outStride, rowStart, rowEnd);
+        }
+    }
+
+    /** tile[t·8L + k·L + j] = (code − zero) · scale of row t, plane k, word j, for the n rows at seg[off + t·stride]. */
+    private static void dequantize(MemorySegment seg, long off, long stride, int n, float[] planes, float[] tile) {
+        for (int t = 0; t < n; t++, off += stride) {
+            IntVector v = IntVector.fromMemorySegment(I, seg, off, LE);
+            for (int k = 0; k < AwqPacking.PACK; k++) {
+                FloatVector scale = FloatVector.fromArray(F, planes, k * L);
+                FloatVector zero = FloatVector.fromArray(F, planes, CHUNK + k * L);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.AND, 0xF)
+                        .convert(VectorOperators.I2F, 0)).sub(zero).mul(scale).intoArray(tile, t * CHUNK + k * L);
+            }
         }
     }
 
