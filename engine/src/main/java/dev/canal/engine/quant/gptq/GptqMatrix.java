@@ -369,13 +369,17 @@ final class GptqMatrix implements PackedMatrix {
         for (; r + 4 <= rows; r += 4) {
             int a0 = r * TILE, a1 = a0 + TILE, a2 = a1 + TILE, a3 = a2 + TILE;
             FloatVector s00 = FloatVector.fromArray(F, acc, a0), s01 = FloatVector.fromArray(F, acc, a0 + L);
-            FloatVector s02 = FloatVector.fromArray(F, acc, a0 + 2 * L), s03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
+            FloatVector s02 = FloatVector.fromArray(F, acc, a0 + 2 * L);
+            FloatVector s03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
             FloatVector s10 = FloatVector.fromArray(F, acc, a1), s11 = FloatVector.fromArray(F, acc, a1 + L);
-            FloatVector s12 = FloatVector.fromArray(F, acc, a1 + 2 * L), s13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
+            FloatVector s12 = FloatVector.fromArray(F, acc, a1 + 2 * L);
+            FloatVector s13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
             FloatVector s20 = FloatVector.fromArray(F, acc, a2), s21 = FloatVector.fromArray(F, acc, a2 + L);
-            FloatVector s22 = FloatVector.fromArray(F, acc, a2 + 2 * L), s23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
+            FloatVector s22 = FloatVector.fromArray(F, acc, a2 + 2 * L);
+            FloatVector s23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
             FloatVector s30 = FloatVector.fromArray(F, acc, a3), s31 = FloatVector.fromArray(F, acc, a3 + L);
-            FloatVector s32 = FloatVector.fromArray(F, acc, a3 + 2 * L), s33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
+            FloatVector s32 = FloatVector.fromArray(F, acc, a3 + 2 * L);
+            FloatVector s33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
             int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
             for (int i = k0; i < k1; i++) {
                 int t = (i - k0) * TILE;

@@ -84,7 +84,8 @@ class CompressedPackQuantizedFormatTest {
                 .put("strategy", "channel");
         Map<String, PackedMatrix> layers = format.open(store, QuantizationConfig.of(c, "c"));
         assertEquals("compressed-tensors int4 g32 sym", layers.get("model.layers.0.self_attn.q_proj").formatName());
-        assertEquals("compressed-tensors int8 per-channel sym", layers.get("model.layers.0.mlp.down_proj").formatName());
+        assertEquals("compressed-tensors int8 per-channel sym",
+                layers.get("model.layers.0.mlp.down_proj").formatName());
     }
 
     @Test

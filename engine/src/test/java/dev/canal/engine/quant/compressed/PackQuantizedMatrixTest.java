@@ -58,7 +58,8 @@ class PackQuantizedMatrixTest {
                         ref += p;
                         mag += Math.abs(p);
                     }
-                    assertEquals(ref, whole[r * stride + o], 1e-5 * mag + 1e-6, "rows " + rows + " out[" + r + ", " + o + "]");
+                    assertEquals(ref, whole[r * stride + o], 1e-5 * mag + 1e-6,
+                            "rows " + rows + " out[" + r + ", " + o + "]");
                 }
             }
             float[] split = new float[rows * stride];

@@ -70,7 +70,9 @@ final class PackQuantizedTestLayer {
             int rows = (out + pack - 1) / pack;
             int[] zp = new int[rows * groups];
             for (int o = 0; o < out; o++) {
-                for (int g = 0; g < groups; g++) zp[(o / pack) * groups + g] |= (zero[o][g] + offset) << ((o % pack) * bits);
+                for (int g = 0; g < groups; g++) {
+                    zp[(o / pack) * groups + g] |= (zero[o][g] + offset) << ((o % pack) * bits);
+                }
             }
             store.ints(prefix + ".weight_zero_point", zp, rows, groups);
         }
