@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,9 +25,11 @@ import java.util.List;
  * <p>Rows are outputs and each row's words hold consecutive inputs, so the kernel is a row dot product. A vector
  * of L words holds, for each field k, inputs (w + l) · pack + k, l &lt; L: strided. The activations are therefore
  * rearranged once per call into that interleaved order (block b, field k, lane l), after which every field of a
- * word vector multiplies a contiguous vector of activations. Decode accumulates Σ u · x per group and applies the
- * scale once per group (or per word when groups are narrower than a vector of words), subtracting Σ s · uz · Σx
- * at the end; prefill dequantizes one weight row into scratch and dots it with every activation row.
+ * word vector multiplies a contiguous vector of activations. A row's scales and zero points are decoded once per
+ * row (vectorized), and each word vector finds its lanes' scales by broadcast (groups spanning whole vectors), by a
+ * fixed gather pattern (several groups per vector) or from per-word arrays. Decode sums s · u · x per lane and
+ * subtracts Σ_g s · uz · Σx; prefill dequantizes four weight rows into scratch and multiplies them with four
+ * activation rows at a time.
  */
 final class PackQuantizedMatrix implements PackedMatrix {
     /** How the lanes of a vector of L words map to groups. */
@@ -192,7 +195,7 @@ final class PackQuantizedMatrix implements PackedMatrix {
                 xs[xsOff + position(w, k)] = i < in ? x[xOff + i] : 0f;
             }
         }
-        java.util.Arrays.fill(xs, xsOff + words * pack, xsOff + padded, 0f);
+        Arrays.fill(xs, xsOff + words * pack, xsOff + padded, 0f);
         for (int g = 0; g < groups; g++) {
             float sum = 0;
             for (int i = g * group, end = i + group; i < end; i++) sum += x[xOff + i];
@@ -215,7 +218,7 @@ final class PackQuantizedMatrix implements PackedMatrix {
         for (; g < bound; g += L) scales(at + g).intoArray(sc, g);
         for (; g < groups; g++) sc[g] = scale(o, g);
         if (zero == null) {
-            java.util.Arrays.fill(zs, 0, groups, offset);
+            Arrays.fill(zs, 0, groups, offset);
         } else {
             long zAt = (long) (o / pack) * groups * 4;
             int shift = (o % pack) * bits;
@@ -392,6 +395,6 @@ final class PackQuantizedMatrix implements PackedMatrix {
                         ? (((word >>> (k * bits)) & mask) - s.rowZeros[g]) * s.rowScales[g] : 0f;
             }
         }
-        java.util.Arrays.fill(w, off + words * pack, off + padded, 0f);
+        Arrays.fill(w, off + words * pack, off + padded, 0f);
     }
 }
