@@ -73,6 +73,9 @@ final class PackQuantizedMatrix implements PackedMatrix {
     private final Lanes lane;
     /** For {@link Lanes#GATHER}: lane l's group relative to the vector's first, l / groupWords. */
     private final int[] laneGroup;
+    /** With act-order (weight_g_idx): the group of each input, and of each position in the interleaved order. */
+    private final int[] inputGroup;
+    private final int[] positionGroup;
     private final DType scaleType;
     private final MemorySegment packed;
     private final MemorySegment scale;
@@ -80,7 +83,7 @@ final class PackQuantizedMatrix implements PackedMatrix {
     private final List<Tensor> parts;
 
     PackQuantizedMatrix(PackQuantizedScheme s, int out, int in, int groups, Tensor packed, Tensor scale, Tensor zero,
-                        Tensor shape) {
+                        Tensor shape, Tensor gIdx, int[] inputGroup) {
         this.name = s.describe();
         this.bits = s.bits();
         this.pack = s.perWord();
@@ -109,7 +112,24 @@ final class PackQuantizedMatrix implements PackedMatrix {
         this.zero = zero == null ? null : zero.data();
         List<Tensor> list = new ArrayList<>(List.of(packed, scale, shape));
         if (zero != null) list.add(zero);
+        if (gIdx != null) list.add(gIdx);
         this.parts = List.copyOf(list);
+        boolean reordered = false;
+        if (inputGroup != null) for (int i = 0; i < in; i++) reordered |= inputGroup[i] != i / group;
+        this.inputGroup = reordered ? inputGroup : null;
+        if (reordered) {
+            // Act-order ("actorder": "group"): each lane of each field has its own group; kept per position of
+            // the interleaved order so that a gather fetches a field's scales and zeros.
+            positionGroup = new int[padded];
+            for (int w = 0; w < words; w++) {
+                for (int k = 0; k < pack; k++) {
+                    int i = w * pack + k;
+                    if (i < in) positionGroup[position(w, k)] = inputGroup[i];
+                }
+            }
+        } else {
+            positionGroup = null;
+        }
     }
 
     @Override
@@ -138,7 +158,7 @@ final class PackQuantizedMatrix implements PackedMatrix {
         long base = (long) o * words * 4;
         for (int i = 0; i < in; i++) {
             int word = packed.get(I32_LE, base + (long) (i / pack) * 4);
-            int g = i / group;
+            int g = group(i);
             int u = (word >>> ((i % pack) * bits)) & mask;
             dst[off + i] = (u - zero(o, g)) * scale(o, g);
         }
@@ -156,7 +176,10 @@ final class PackQuantizedMatrix implements PackedMatrix {
         }
         for (int o = rowStart; o < rowEnd; o++) {
             rowParams(s, o);
-            for (int r = 0; r < rows; r++) y[r * outStride + o] = dot(s, o, xs, r * padded, sums, r * groups);
+            for (int r = 0; r < rows; r++) {
+                y[r * outStride + o] = inputGroup != null ? dotActOrder(s, o, xs, r * padded)
+                        : dot(s, o, xs, r * padded, sums, r * groups);
+            }
         }
     }
 
@@ -228,7 +251,7 @@ final class PackQuantizedMatrix implements PackedMatrix {
             }
             for (; g < groups; g++) zs[g] = zero(o, g);
         }
-        if (lane == Lanes.PER_WORD) {
+        if (lane == Lanes.PER_WORD && inputGroup == null) {
             float[] ws = s.wordScales = PackQuantizedScratch.atLeast(s.wordScales, words);
             float[] wz = s.wordZeros = PackQuantizedScratch.atLeast(s.wordZeros, words);
             for (int w = 0; w < words; w++) {
@@ -236,6 +259,10 @@ final class PackQuantizedMatrix implements PackedMatrix {
                 wz[w] = zs[groupOfWord(w)];
             }
         }
+    }
+
+    private int group(int i) {
+        return inputGroup != null ? inputGroup[i] : i / group;
     }
 
     private int groupOfWord(int w) {
@@ -299,6 +326,36 @@ final class PackQuantizedMatrix implements PackedMatrix {
         for (; g < groups; g++) zeroTail = Math.fma(sc[g] * zs[g], sums[sOff + g], zeroTail);
         return total.reduceLanes(VectorOperators.ADD) + tail
                 - (zeroTerm.reduceLanes(VectorOperators.ADD) + zeroTail);
+    }
+
+    /**
+     * Σᵢ W[o, i] · x[i] with act-order: groups vary from input to input, so each field is dequantized with its
+     * lanes' gathered scales and zeros before the multiply (rowParams(o) done).
+     */
+    private float dotActOrder(PackQuantizedScratch s, int o, float[] xs, int xsOff) {
+        long base = (long) o * words * 4;
+        float[] sc = s.rowScales;
+        float[] zs = s.rowZeros;
+        FloatVector total = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            IntVector q = IntVector.fromMemorySegment(I, packed, base + (long) b * L * 4, LE);
+            for (int k = 0; k < pack; k++) {
+                int at = (b * pack + k) * L;
+                FloatVector w = unpack(q, k * bits).sub(FloatVector.fromArray(F, zs, 0, positionGroup, at))
+                        .mul(FloatVector.fromArray(F, sc, 0, positionGroup, at));
+                total = w.fma(FloatVector.fromArray(F, xs, xsOff + at), total);
+            }
+        }
+        float tail = 0;
+        for (int v = blocks * L; v < words; v++) {
+            int word = packed.get(I32_LE, base + v * 4L);
+            for (int k = 0; k < pack && v * pack + k < in; k++) {
+                int g = inputGroup[v * pack + k];
+                float w = (((word >>> (k * bits)) & mask) - zs[g]) * sc[g];
+                tail = Math.fma(w, xs[xsOff + v * pack + k], tail);
+            }
+        }
+        return total.reduceLanes(VectorOperators.ADD) + tail;
     }
 
     /** a + Σₖ u(word vector b, field k) · xs(block b, field k). */
@@ -378,7 +435,15 @@ final class PackQuantizedMatrix implements PackedMatrix {
     /** Row o (its rowParams done) dequantized into w[off, off + padded) in the interleaved order, padding 0. */
     private void dequantizeInterleaved(PackQuantizedScratch s, int o, float[] w, int off) {
         long base = (long) o * words * 4;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < blocks && inputGroup != null; b++) {
+            IntVector q = IntVector.fromMemorySegment(I, packed, base + (long) b * L * 4, LE);
+            for (int k = 0; k < pack; k++) {
+                int at = (b * pack + k) * L;
+                unpack(q, k * bits).sub(FloatVector.fromArray(F, s.rowZeros, 0, positionGroup, at))
+                        .mul(FloatVector.fromArray(F, s.rowScales, 0, positionGroup, at)).intoArray(w, off + at);
+            }
+        }
+        for (int b = 0; b < blocks && inputGroup == null; b++) {
             IntVector q = IntVector.fromMemorySegment(I, packed, base + (long) b * L * 4, LE);
             FloatVector sv = lanes(s.rowScales, s.wordScales, b);
             FloatVector zv = lanes(s.rowZeros, s.wordZeros, b);
@@ -388,11 +453,11 @@ final class PackQuantizedMatrix implements PackedMatrix {
         }
         for (int v = blocks * L; v < words; v++) {
             int word = packed.get(I32_LE, base + v * 4L);
-            int g = groupOfWord(v);
             for (int k = 0; k < pack; k++) {
+                int i = v * pack + k;
+                int g = i < in ? group(i) : 0;
                 // Padding fields hold 0, whatever the zero point: their activations are 0 and so must they be.
-                w[off + v * pack + k] = v * pack + k < in
-                        ? (((word >>> (k * bits)) & mask) - s.rowZeros[g]) * s.rowScales[g] : 0f;
+                w[off + i] = i < in ? (((word >>> (k * bits)) & mask) - s.rowZeros[g]) * s.rowScales[g] : 0f;
             }
         }
         Arrays.fill(w, off + words * pack, off + padded, 0f);
