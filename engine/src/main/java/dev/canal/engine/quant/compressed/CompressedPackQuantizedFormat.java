@@ -24,8 +24,9 @@ import java.util.TreeSet;
  * format: W4A16 / W8A16 integer weights. Each {@code <prefix>.weight_packed} (I32 [out, ⌈in / pack⌉], packed along
  * the input, values stored as unsigned q + 2^(bits−1)) with {@code weight_scale} ([out, groups]),
  * {@code weight_shape} and, when asymmetric, {@code weight_zero_point} (I32 [⌈out / pack⌉, groups], packed along
- * the output) and, with act-order "group", {@code weight_g_idx} (I32 [in]) becomes one {@link PackQuantizedMatrix}. The other compressed-tensors formats (float-quantized,
- * nvfp4-pack-quantized, …) are other formats' business: {@link #reads} says no to them.
+ * the output) and, with act-order "group", {@code weight_g_idx} (I32 [in]) becomes one
+ * {@link PackQuantizedMatrix}. The other compressed-tensors formats (float-quantized, nvfp4-pack-quantized, …) are
+ * other formats' business: {@link #reads} says no to them.
  */
 public final class CompressedPackQuantizedFormat implements QuantizedLinearFormat {
     static final String PACK_QUANTIZED = "pack-quantized";
