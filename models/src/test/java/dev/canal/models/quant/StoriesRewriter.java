@@ -49,7 +49,8 @@ final class StoriesRewriter {
      * {@code dequantized}. Returns the module names left in float.
      */
     static List<String> write(Path quantized, Path dequantized, LayerQuantizer q,
-                              Function<List<String>, ObjectNode> quantizationConfig, String configFile) throws IOException {
+                              Function<List<String>, ObjectNode> quantizationConfig, String configFile)
+            throws IOException {
         Files.createDirectories(quantized);
         Files.createDirectories(dequantized);
         List<TensorData> packed = new ArrayList<>();

@@ -24,8 +24,9 @@ import java.util.TreeSet;
  * format: W4A16 / W8A16 integer weights. Each {@code <prefix>.weight_packed} (I32 [out, ⌈in / pack⌉], packed along
  * the input, values stored as unsigned q + 2^(bits−1)) with {@code weight_scale} ([out, groups]),
  * {@code weight_shape} and, when asymmetric, {@code weight_zero_point} (I32 [⌈out / pack⌉, groups], packed along
- * the output) becomes one {@link PackQuantizedMatrix}. The other compressed-tensors formats (float-quantized,
- * nvfp4-pack-quantized, …) are other formats' business: {@link #reads} says no to them.
+ * the output) and, with act-order "group", {@code weight_g_idx} (I32 [in]) becomes one
+ * {@link PackQuantizedMatrix}. The other compressed-tensors formats (float-quantized, nvfp4-pack-quantized, …) are
+ * other formats' business: {@link #reads} says no to them.
  */
 public final class CompressedPackQuantizedFormat implements QuantizedLinearFormat {
     static final String PACK_QUANTIZED = "pack-quantized";
@@ -123,10 +124,35 @@ public final class CompressedPackQuantizedFormat implements QuantizedLinearForma
             }
             checkShape(zero, (out + pack - 1) / pack, groups);
         }
-        if (store.find(prefix + ".weight_g_idx").isPresent()) {
-            throw new CanalException("tensor " + prefix + ".weight_g_idx: group act-order is not supported");
+        Tensor gIdx = store.find(prefix + ".weight_g_idx").orElse(null);
+        int[] inputGroup = gIdx == null ? null : inputGroups(gIdx, (int) in, groups);
+        return new PackQuantizedMatrix(s, (int) out, (int) in, (int) groups, packed, scale, zero, shape, gIdx,
+                inputGroup);
+    }
+
+    /**
+     * weight_g_idx (act-order "group"): the group of each input feature, or null when it holds compressed-tensors'
+     * "not initialized" −1, which means column order.
+     */
+    private static int[] inputGroups(Tensor g, int in, long groups) {
+        if ((g.dtype() != DType.I32 && g.dtype() != DType.I64) || g.rank() != 1 || g.dim(0) != in) {
+            throw new CanalException("tensor " + g.name() + ": " + g.dtype() + g.shapeString() + ", expected I32 ["
+                    + in + "] (the group of each input feature)");
         }
-        return new PackQuantizedMatrix(s, (int) out, (int) in, (int) groups, packed, scale, zero, shape);
+        int[] groupOf = new int[in];
+        for (int i = 0; i < in; i++) {
+            long v = g.dtype() == DType.I32
+                    ? g.data().getAtIndex(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i)
+                    : g.data().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
+            if (v == -1) return null;
+            if (v < 0 || v >= groups) {
+                throw new CanalException("tensor " + g.name() + ": entry " + i + " is " + v + ", outside [0, "
+                        + groups + ")");
+            }
+            groupOf[i] = (int) v;
+        }
+        return groupOf;
+
     }
 
     private static long[] weightShape(Tensor t) {

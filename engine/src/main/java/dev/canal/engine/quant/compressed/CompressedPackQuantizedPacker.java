@@ -81,7 +81,9 @@ public final class CompressedPackQuantizedPacker implements LinearPacker {
             int rows = (out + pack - 1) / pack;
             int[] zp = new int[rows * q.groups];
             for (int o = 0; o < out; o++) {
-                for (int g = 0; g < q.groups; g++) zp[(o / pack) * q.groups + g] |= q.uz[o * q.groups + g] << ((o % pack) * bits);
+                for (int g = 0; g < q.groups; g++) {
+                    zp[(o / pack) * q.groups + g] |= q.uz[o * q.groups + g] << ((o % pack) * bits);
+                }
             }
             tensors.add(TensorData.of(prefix + ".weight_zero_point", DType.I32, new long[] {rows, q.groups},
                     ints(zp)));

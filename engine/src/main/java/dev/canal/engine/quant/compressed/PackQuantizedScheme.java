@@ -51,11 +51,6 @@ record PackQuantizedScheme(String name, int bits, int groupSize, boolean symmetr
         if (w.path("dynamic").asBoolean(false)) {
             throw new CanalException(where + ".weights: \"dynamic\": true has no stored scales to read");
         }
-        String actorder = w.path("actorder").asText("");
-        if (actorder.equals("group")) {
-            throw new CanalException(where + ".weights: \"actorder\": \"group\" (weight_g_idx) is not supported; "
-                    + "\"weight\" act-order, stored in column order, is");
-        }
         JsonNode input = group.get("input_activations");
         if (input != null && !input.isNull()) {
             throw new CanalException(where + ": \"input_activations\" are quantized too; canal runs weight-only "

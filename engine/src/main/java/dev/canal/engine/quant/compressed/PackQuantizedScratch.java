@@ -9,10 +9,13 @@ final class PackQuantizedScratch {
     float[] x = new float[0];
     /** Σ x per (activation row, group). */
     float[] sumX = new float[0];
-    /** A row's scale and unsigned zero point per word (groups smaller than a vector of words). */
+    /** A row's scale and unsigned zero point per group. */
+    float[] rowScales = new float[0];
+    float[] rowZeros = new float[0];
+    /** The same per word, where groups do not map onto lanes by a fixed pattern. */
     float[] wordScales = new float[0];
     float[] wordZeros = new float[0];
-    /** One dequantized weight row, in the interleaved order. */
+    /** Four dequantized weight rows, in the interleaved order. */
     float[] row = new float[0];
 
     static PackQuantizedScratch get() {

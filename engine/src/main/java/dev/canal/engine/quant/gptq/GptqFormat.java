@@ -8,6 +8,8 @@ import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.weights.WeightStore;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +24,7 @@ public final class GptqFormat implements QuantizedLinearFormat {
     static final String SKIP_RULE = "-:";
 
     private static final String QWEIGHT = ".qweight";
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public String name() {
@@ -85,7 +88,7 @@ public final class GptqFormat implements QuantizedLinearFormat {
         if (gIdx.isPresent()) {
             Tensor g = gIdx.get();
             if (g.dtype() != DType.I32 && g.dtype() != DType.I64) {
-                throw new CanalException("tensor " + g.name() + ": dtype " + g.dtype() + ", expected I32");
+                throw new CanalException("tensor " + g.name() + ": dtype " + g.dtype() + ", expected I32 or I64");
             }
             checkRank(g, 1, "[" + in + "]");
             if (g.dim(0) != in) {
@@ -94,8 +97,7 @@ public final class GptqFormat implements QuantizedLinearFormat {
             }
             for (int i = 0; i < in; i++) {
                 long v = g.dtype() == DType.I32 ? g.data().getAtIndex(GptqPacking.I32_LE, i)
-                        : g.data().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED
-                                .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), i);
+                        : g.data().getAtIndex(I64_LE, i);
                 if (v < 0 || v >= groups) {
                     throw new CanalException("tensor " + g.name() + ": entry " + i + " is " + v + ", outside [0, "
                             + groups + ") (the groups of " + scales.name() + ")");

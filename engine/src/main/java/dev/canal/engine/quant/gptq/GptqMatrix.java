@@ -5,7 +5,9 @@ import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -30,6 +32,9 @@ import java.util.List;
 final class GptqMatrix implements PackedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** As many shorts as F has floats: the 16-bit scales of one float vector. */
+    private static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int L = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** From this many activation rows on, a dequantized tile is reused across rows. */
@@ -54,6 +59,9 @@ final class GptqMatrix implements PackedMatrix {
     private final MemorySegment qzeros;
     private final MemorySegment scales;
     private final List<Tensor> parts;
+    /** For the vectorized zero unpacking: lane l's zero word (l / pack) and shift; null when L % pack != 0. */
+    private final int[] laneWord;
+    private final IntVector laneShift;
 
     GptqMatrix(GptqParameters p, int out, int in, int groupCount, int[] groupOf, Tensor qweight, Tensor qzeros,
                Tensor scales, Tensor gIdx) {
@@ -74,6 +82,18 @@ final class GptqMatrix implements PackedMatrix {
         List<Tensor> list = new ArrayList<>(List.of(qweight, qzeros, scales));
         if (gIdx != null) list.add(gIdx);
         this.parts = List.copyOf(list);
+        if (L % pack == 0) {
+            laneWord = new int[L];
+            int[] shifts = new int[L];
+            for (int l = 0; l < L; l++) {
+                laneWord[l] = l / pack;
+                shifts[l] = (l % pack) * bits;
+            }
+            laneShift = IntVector.fromArray(I, shifts, 0);
+        } else {
+            laneWord = null;
+            laneShift = null;
+        }
     }
 
     @Override
@@ -227,7 +247,7 @@ final class GptqMatrix implements PackedMatrix {
                             int width) {
         float[] sc = s.scales = GptqScratch.atLeast(s.scales, CHUNK);
         float[] zs = s.zeros = GptqScratch.atLeast(s.zeros, CHUNK);
-        groupParams(g, c0, width, sc, zs, 0);
+        groupParams(s, g, c0, width, sc, zs, 0);
         int vec = F.loopBound(width);
         int j = 0;
         for (; j < vec; j += L) {
@@ -241,12 +261,49 @@ final class GptqMatrix implements PackedMatrix {
         }
     }
 
-    /** Scales and zeros of group g for outputs [c0, c0 + width) into sc[off…], zs[off…]. */
-    private void groupParams(int g, int c0, int width, float[] sc, float[] zs, int off) {
-        for (int j = 0; j < width; j++) {
+    /**
+     * Scales and zeros of group g for outputs [c0, c0 + width) into sc[off…], zs[off…]. Vectorized where the
+     * range starts on a zero word and a vector holds whole words (always, for ranges at multiples of the grain):
+     * the words are copied out once and lane l takes word l / pack, shifted by (l % pack) · bits.
+     */
+    private void groupParams(GptqScratch s, int g, int c0, int width, float[] sc, float[] zs, int off) {
+        int j = 0;
+        int vec = F.loopBound(width);
+        if (laneWord != null && c0 % pack == 0 && vec > 0) {
+            int words = vec / pack;
+            int[] zw = s.zeroWords = GptqScratch.atLeast(s.zeroWords, words);
+            MemorySegment.copy(qzeros, GptqPacking.I32_LE, ((long) g * zeroWords + c0 / pack) * 4, zw, 0, words);
+            long scaleAt = ((long) g * out + c0) * 2;
+            for (; j < vec; j += L) {
+                scales(scaleAt + j * 2L).intoArray(sc, off + j);
+                IntVector z = IntVector.fromArray(I, zw, j / pack, laneWord, 0)
+                        .lanewise(VectorOperators.LSHR, laneShift).and(mask);
+                if (zeroMinusOne) z = z.add(1).and(mask);
+                z.convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(zs, off + j);
+            }
+        }
+        for (; j < width; j++) {
             sc[off + j] = scale(g, c0 + j);
             zs[off + j] = zero(g, c0 + j);
         }
+    }
+
+    /**
+     * F.length() scales from byte offset {@code at}: BF16 is a float's upper half; F16 is rebuilt from its bits
+     * exactly as {@link Float#float16ToFloat} does for the finite and infinite values scales hold (exponent and
+     * mantissa shifted into place are 2^-112 times the value, for normals and subnormals alike).
+     */
+    private FloatVector scales(long at) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, scales, at, LE).convertShape(
+                VectorOperators.S2I, I, 0);
+        if (bf16Scales) return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        IntVector magnitude = h.and(0x7fff);
+        IntVector finite = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats()
+                .mul(0x1p112f).reinterpretAsInts();
+        // all ones where magnitude + 0x400 reaches 0x8000, i.e. magnitude >= 0x7c00 (infinity or NaN)
+        IntVector special = magnitude.add(0x400).lanewise(VectorOperators.LSHL, 16)
+                .lanewise(VectorOperators.ASHR, 31).and(0x7f800000);
+        return finite.or(special).or(h.and(0x80000000)).reinterpretAsFloats();
     }
 
     /** acc[j] += Σₖ q[8w + k, c0 + j] · x[xi + k] for j < width: one word row of int4. */
@@ -320,7 +377,7 @@ final class GptqMatrix implements PackedMatrix {
         for (int c = rowStart; c < rowEnd; c += TILE) {
             int tw = Math.min(TILE, rowEnd - c);
             for (int g = 0; g < n; g++) {
-                groupParams(g, c, tw, ts, tz, g * TILE);
+                groupParams(s, g, c, tw, ts, tz, g * TILE);
                 Arrays.fill(ts, g * TILE + tw, (g + 1) * TILE, 0f);
                 Arrays.fill(tz, g * TILE + tw, (g + 1) * TILE, 0f);
             }
@@ -369,13 +426,17 @@ final class GptqMatrix implements PackedMatrix {
         for (; r + 4 <= rows; r += 4) {
             int a0 = r * TILE, a1 = a0 + TILE, a2 = a1 + TILE, a3 = a2 + TILE;
             FloatVector s00 = FloatVector.fromArray(F, acc, a0), s01 = FloatVector.fromArray(F, acc, a0 + L);
-            FloatVector s02 = FloatVector.fromArray(F, acc, a0 + 2 * L), s03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
+            FloatVector s02 = FloatVector.fromArray(F, acc, a0 + 2 * L);
+            FloatVector s03 = FloatVector.fromArray(F, acc, a0 + 3 * L);
             FloatVector s10 = FloatVector.fromArray(F, acc, a1), s11 = FloatVector.fromArray(F, acc, a1 + L);
-            FloatVector s12 = FloatVector.fromArray(F, acc, a1 + 2 * L), s13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
+            FloatVector s12 = FloatVector.fromArray(F, acc, a1 + 2 * L);
+            FloatVector s13 = FloatVector.fromArray(F, acc, a1 + 3 * L);
             FloatVector s20 = FloatVector.fromArray(F, acc, a2), s21 = FloatVector.fromArray(F, acc, a2 + L);
-            FloatVector s22 = FloatVector.fromArray(F, acc, a2 + 2 * L), s23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
+            FloatVector s22 = FloatVector.fromArray(F, acc, a2 + 2 * L);
+            FloatVector s23 = FloatVector.fromArray(F, acc, a2 + 3 * L);
             FloatVector s30 = FloatVector.fromArray(F, acc, a3), s31 = FloatVector.fromArray(F, acc, a3 + L);
-            FloatVector s32 = FloatVector.fromArray(F, acc, a3 + 2 * L), s33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
+            FloatVector s32 = FloatVector.fromArray(F, acc, a3 + 2 * L);
+            FloatVector s33 = FloatVector.fromArray(F, acc, a3 + 3 * L);
             int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
             for (int i = k0; i < k1; i++) {
                 int t = (i - k0) * TILE;

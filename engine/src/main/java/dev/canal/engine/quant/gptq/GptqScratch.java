@@ -12,6 +12,8 @@ final class GptqScratch {
     float[] total = new float[0];
     float[] scales = new float[0];
     float[] zeros = new float[0];
+    /** A group's zero words for the columns at hand. */
+    int[] zeroWords = new int[0];
     /** Decode with act-order: Σ x · q per group and column; Σ x per group or per run. */
     float[] groupAcc = new float[0];
     float[] sumX = new float[0];
@@ -27,5 +29,9 @@ final class GptqScratch {
 
     static float[] atLeast(float[] a, int n) {
         return a.length >= n ? a : new float[n];
+    }
+
+    static int[] atLeast(int[] a, int n) {
+        return a.length >= n ? a : new int[n];
     }
 }

@@ -12,6 +12,7 @@ import dev.canal.engine.weights.SafetensorsWriter.TensorData;
 import dev.canal.engine.weights.WeightStore;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,7 +85,8 @@ class CompressedPackQuantizedFormatTest {
                 .put("strategy", "channel");
         Map<String, PackedMatrix> layers = format.open(store, QuantizationConfig.of(c, "c"));
         assertEquals("compressed-tensors int4 g32 sym", layers.get("model.layers.0.self_attn.q_proj").formatName());
-        assertEquals("compressed-tensors int8 per-channel sym", layers.get("model.layers.0.mlp.down_proj").formatName());
+        assertEquals("compressed-tensors int8 per-channel sym",
+                layers.get("model.layers.0.mlp.down_proj").formatName());
     }
 
     @Test
@@ -96,6 +98,10 @@ class CompressedPackQuantizedFormatTest {
                 "l.weight_scale: dtype I32");
         assertRefused(layer.store("l").ints("l.weight_shape", new int[] {8, 72}, 2), layer.configNode(),
                 "l.weight_packed: shape [8, 8], expected [8, 9]");
+        int[] badGroups = new int[64];
+        badGroups[9] = 2;
+        assertRefused(layer.store("l").ints("l.weight_g_idx", badGroups, 64), layer.configNode(),
+                "l.weight_g_idx: entry 9 is 2");
         ObjectNode threeBits = layer.configNode();
         weights(threeBits).put("num_bits", 3);
         assertRefused(layer.store("l"), threeBits, "\"num_bits\" is 3");
@@ -138,6 +144,21 @@ class CompressedPackQuantizedFormatTest {
             }
         }
         assertTrue(new CompressedPackQuantizedPacker(4, 32, true).unsupported("w", 8, 48).isPresent());
+    }
+
+    /** compressed-tensors initialises g_idx to −1: such a tensor means column order, i / group_size. */
+    @Test
+    void anUninitializedGIdxMeansColumnOrder() {
+        PackQuantizedTestLayer layer = new PackQuantizedTestLayer(rnd, 4, 8, 64, 32, false, DType.F16);
+        int[] minusOnes = new int[64];
+        Arrays.fill(minusOnes, -1);
+        PackedMatrix m = format.open(layer.store("l").ints("l.weight_g_idx", minusOnes, 64), layer.config()).get("l");
+        float[] row = new float[64];
+        for (int o = 0; o < 8; o++) {
+            m.dequantizeRow(o, row, 0);
+            for (int i = 0; i < 64; i++) assertEquals(layer.weight(o, i), row[i]);
+        }
+        assertEquals(5, m.parts().size(), "the g_idx tensor is consumed, hence hidden");
     }
 
     private static ObjectNode weights(ObjectNode config) {

@@ -18,25 +18,28 @@ class PackQuantizedMatrixTest {
      * g128 int4 and g64 int8 fill whole vectors of words per group; g32 int4 does not (per-word scales); channel
      * int4 with 100 inputs pads the last word; out 37 pads the packed zero points.
      */
-    @ParameterizedTest(name = "int{0} group {1} sym={2} in={3} scales {4}")
+    @ParameterizedTest(name = "int{0} group {1} sym={2} in={3} scales {4} actOrder={5}")
     @CsvSource({
-            "4, 128, true, 256, F16",
-            "4, 128, false, 256, BF16",
-            "4, 32, false, 256, F16",
-            "4, 32, true, 96, BF16",
-            "8, 64, false, 256, F16",
-            "8, -1, true, 200, F16",
-            "4, -1, false, 100, BF16",
+            "4, 128, true, 256, F16, false",
+            "4, 128, false, 256, BF16, false",
+            "4, 32, false, 256, F16, false",
+            "4, 32, true, 96, BF16, false",
+            "8, 64, false, 256, F16, false",
+            "8, -1, true, 200, F16, false",
+            "4, -1, false, 100, BF16, false",
+            "4, 32, false, 256, F16, true",
+            "8, 40, true, 200, BF16, true",
     })
-    void multiplyMatchesTheReference(int bits, int group, boolean sym, int in, DType scaleType) {
+    void multiplyMatchesTheReference(int bits, int group, boolean sym, int in, DType scaleType, boolean actOrder) {
         Random rnd = new Random(bits * 1000 + group + in + (sym ? 7 : 0));
         int out = 37;
-        PackQuantizedTestLayer layer = new PackQuantizedTestLayer(rnd, bits, out, in, group, sym, scaleType);
+        PackQuantizedTestLayer layer = new PackQuantizedTestLayer(rnd, bits, out, in, group, sym, scaleType,
+                actOrder);
         Map<String, PackedMatrix> layers = new CompressedPackQuantizedFormat().open(layer.store("l"), layer.config());
         PackedMatrix m = layers.get("l");
         assertEquals(out, m.rows());
         assertEquals(in, m.cols());
-        assertEquals(sym ? 3 : 4, m.parts().size());
+        assertEquals((sym ? 3 : 4) + (actOrder ? 1 : 0), m.parts().size());
 
         float[] row = new float[in + 2];
         for (int o = 0; o < out; o++) {
@@ -58,7 +61,8 @@ class PackQuantizedMatrixTest {
                         ref += p;
                         mag += Math.abs(p);
                     }
-                    assertEquals(ref, whole[r * stride + o], 1e-5 * mag + 1e-6, "rows " + rows + " out[" + r + ", " + o + "]");
+                    assertEquals(ref, whole[r * stride + o], 1e-5 * mag + 1e-6,
+                            "rows " + rows + " out[" + r + ", " + o + "]");
                 }
             }
             float[] split = new float[rows * stride];

@@ -21,9 +21,16 @@ final class PackQuantizedTestLayer {
     final int[][] q;      // [out][in], signed
     final int[][] zero;   // [out][groups], signed
     final short[] scale;  // [out * groups], 16-bit
+    final int[] gIdx;     // [in], null for column order
     private final ObjectMapper json = new ObjectMapper();
 
     PackQuantizedTestLayer(Random rnd, int bits, int out, int in, int groupSize, boolean sym, DType scaleType) {
+        this(rnd, bits, out, in, groupSize, sym, scaleType, false);
+    }
+
+    /** With actOrder, weight_g_idx assigns the groups' inputs in a random order (llm-compressor's "group"). */
+    PackQuantizedTestLayer(Random rnd, int bits, int out, int in, int groupSize, boolean sym, DType scaleType,
+                           boolean actOrder) {
         this.bits = bits;
         this.out = out;
         this.in = in;
@@ -45,10 +52,22 @@ final class PackQuantizedTestLayer {
                         : (short) (Float.floatToRawIntBits(s) >>> 16);
             }
         }
+        if (actOrder) {
+            gIdx = new int[in];
+            for (int i = 0; i < in; i++) gIdx[i] = i / group;
+            for (int i = in - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = gIdx[i];
+                gIdx[i] = gIdx[j];
+                gIdx[j] = t;
+            }
+        } else {
+            gIdx = null;
+        }
     }
 
     float weight(int o, int i) {
-        int g = i / group;
+        int g = gIdx != null ? gIdx[i] : i / group;
         short b = scale[o * groups + g];
         float s = scaleType == DType.F16 ? Float.float16ToFloat(b) : Float.intBitsToFloat(b << 16);
         return (q[o][i] - zero[o][g]) * s;
@@ -66,11 +85,14 @@ final class PackQuantizedTestLayer {
                 .ints(prefix + ".weight_packed", packed, out, words)
                 .halves(prefix + ".weight_scale", scaleType, scale, out, groups)
                 .ints(prefix + ".weight_shape", new int[] {out, in}, 2);
+        if (gIdx != null) store.ints(prefix + ".weight_g_idx", gIdx, in);
         if (!sym) {
             int rows = (out + pack - 1) / pack;
             int[] zp = new int[rows * groups];
             for (int o = 0; o < out; o++) {
-                for (int g = 0; g < groups; g++) zp[(o / pack) * groups + g] |= (zero[o][g] + offset) << ((o % pack) * bits);
+                for (int g = 0; g < groups; g++) {
+                    zp[(o / pack) * groups + g] |= (zero[o][g] + offset) << ((o % pack) * bits);
+                }
             }
             store.ints(prefix + ".weight_zero_point", zp, rows, groups);
         }
