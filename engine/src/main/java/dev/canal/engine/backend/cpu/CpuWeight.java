@@ -144,22 +144,6 @@ final class CpuWeight implements Weight {
         }
     }
 
-    /**
-     * Decodes elements [k0, k0 + len) of row {@code row} into dst[0, len). For a block-quantized weight k0 and len
-     * are multiples of the block size (or len reaches the row's end); packed weights decode the whole row.
-     */
-    void decodeRange(long row, int k0, int len, float[] dst) {
-        BlockFormat format = tensor.format();
-        if (format != null) {
-            format.dequantizeRow(tensor.data(), row * rowBytes + format.rowBytes(k0), dst, 0, len);
-        } else if (tensor.dtype().isDenseFloat()) {
-            WeightLoads.decode(tensor.dtype(), tensor.data(), row * cols + k0, dst, 0, len);
-        } else {
-            throw new IllegalStateException("tensor " + tensor.name() + ": " + tensor.typeName()
-                    + " is multiplied by its own kernel, not decoded by ranges");
-        }
-    }
-
     /** The elements of a 1-D weight as floats; an error for matrices, which are never copied. */
     float[] vector() {
         if (vector == null) {

@@ -5,51 +5,63 @@ import static dev.canal.engine.backend.cpu.WeightLoads.F;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Prefill's matrix product out = x · Wᵀ for many activation rows, as optimised GEMMs do it: a block of
- * {@link #width()} weight rows is decoded {@link #KC} columns at a time into a k-major panel (panel[k][j] = W[o + j,
- * k0 + k]) that stays in L1, and a micro-kernel multiplies eight activation rows with it, broadcasting x[r, k] against
- * two vectors of weights: 16 accumulators, 16 FMAs per 2 weight loads and 8 broadcasts, no horizontal sums. The
- * panel is decoded once for all activation rows, so F16, BF16 and block-quantized weights cost their conversion once
- * per prefill. Each output is the sum over k in order, chunk by chunk, whichever worker or block computes it.
+ * Prefill's matrix product out = x · Wᵀ for many activation rows, as optimised GEMMs do it. A block of
+ * {@link #width()} weight rows is decoded whole (each row one sequential stream, which the hardware prefetcher
+ * follows) into a per-worker buffer in L2; then, {@link #KC} columns at a time, it is transposed into a k-major
+ * panel (panel[k][j] = W[o + j, k0 + k], 16 KiB, in L1) that a micro-kernel multiplies with eight activation rows
+ * at a time, broadcasting x[r, k] against two vectors of weights: 16 accumulators, 16 FMAs per 2 weight loads and
+ * 8 broadcasts, no horizontal sums. Weights are decoded once per prefill, so F16, BF16 and block-quantized weights
+ * cost their conversion once. Each output is the sum over k in order, chunk by chunk, whichever worker or block
+ * computes it.
  */
 final class PanelGemm {
-    /** Columns per panel: a multiple of every block format's block size (256 for k-quants). */
-    static final int KC = 256;
+    /** Columns per panel: 128 × 32 floats (16 KiB) leave room in a 32 KiB L1 for the activations. */
+    static final int KC = 128;
     /** Activation rows per micro-kernel call. */
     private static final int MR = 8;
 
     private final int width = 2 * F.length();
     private final float[] panel = new float[KC * width];
-    private final float[] row = new float[KC];
     private final float[] tile = new float[MR * width];
+    /** The block's weight rows, decoded: width × n floats, grown to the largest n seen. */
+    private float[] rows = new float[0];
+    /**
+     * The block's outputs for every activation row (count × width floats), summed over the k-chunks here rather
+     * than in out, whose rows lie far apart.
+     */
+    private float[] sums = new float[0];
 
     /** Weight rows per panel: the grain in which work is best split. */
     int width() {
         return width;
     }
 
-    /** out[r · outCols + o] = x[r] · W[o] for r &lt; rows and start ≤ o &lt; end; x rows have w.columns() floats. */
-    void multiply(float[] x, int rows, CpuWeight w, float[] out, int outCols, int start, int end) {
+    /** out[r · outCols + o] = x[r] · W[o] for r &lt; count and start ≤ o &lt; end; x rows have w.columns() floats. */
+    void multiply(float[] x, int count, CpuWeight w, float[] out, int outCols, int start, int end) {
         int n = w.columns();
+        if (rows.length < width * n) rows = new float[width * n];
+        if (sums.length < width * count) sums = new float[width * count];
         for (int o = start; o < end; o += width) {
             int valid = Math.min(width, end - o);
+            for (int j = 0; j < valid; j++) w.decodeRow(o + j, rows, j * n);
             for (int k0 = 0; k0 < n; k0 += KC) {
                 int len = Math.min(KC, n - k0);
-                pack(w, o, valid, k0, len);
-                for (int r = 0; r < rows; r += MR) {
-                    kernel(x, n, rows, r, k0, len);
-                    accumulate(out, outCols, r, Math.min(MR, rows - r), o, valid, k0 == 0);
+                pack(n, valid, k0, len);
+                for (int r = 0; r < count; r += MR) {
+                    kernel(x, n, count, r, k0, len);
+                    accumulate(r, Math.min(MR, count - r), k0 == 0);
                 }
             }
+            for (int r = 0; r < count; r++) System.arraycopy(sums, r * width, out, r * outCols + o, valid);
         }
     }
 
     /** panel[k · width + j] = W[o + j, k0 + k] for j &lt; valid, 0 for the padding rows of a partial block. */
-    private void pack(CpuWeight w, int o, int valid, int k0, int len) {
+    private void pack(int n, int valid, int k0, int len) {
         for (int j = 0; j < width; j++) {
             if (j < valid) {
-                w.decodeRange(o + j, k0, len, row);
-                for (int k = 0; k < len; k++) panel[k * width + j] = row[k];
+                int src = j * n + k0;
+                for (int k = 0; k < len; k++) panel[k * width + j] = rows[src + k];
             } else {
                 for (int k = 0; k < len; k++) panel[k * width + j] = 0f;
             }
@@ -57,8 +69,8 @@ final class PanelGemm {
     }
 
     /** tile[i · width + j] = Σ_k x[r + i, k0 + k] · panel[k, j]; rows past the end repeat the last row. */
-    private void kernel(float[] x, int n, int rows, int r, int k0, int len) {
-        int last = rows - 1;
+    private void kernel(float[] x, int n, int count, int r, int k0, int len) {
+        int last = count - 1;
         int x0 = r * n + k0;
         int x1 = Math.min(r + 1, last) * n + k0, x2 = Math.min(r + 2, last) * n + k0;
         int x3 = Math.min(r + 3, last) * n + k0, x4 = Math.min(r + 4, last) * n + k0;
@@ -115,16 +127,19 @@ final class PanelGemm {
         a71.intoArray(tile, 7 * width + half);
     }
 
-    /** out rows r … r + count, columns o … o + valid: set to the tile on the first chunk, else added to. */
-    private void accumulate(float[] out, int outCols, int r, int count, int o, int valid, boolean first) {
+    /** Rows r … r + count of the block's sums: set to the tile on the first chunk, else added to. */
+    private void accumulate(int r, int count, boolean first) {
+        int half = F.length();
+        if (first) {
+            System.arraycopy(tile, 0, sums, r * width, count * width);
+            return;
+        }
         for (int i = 0; i < count; i++) {
-            int dst = (r + i) * outCols + o;
+            int dst = (r + i) * width;
             int src = i * width;
-            if (first) {
-                System.arraycopy(tile, src, out, dst, valid);
-            } else {
-                for (int j = 0; j < valid; j++) out[dst + j] += tile[src + j];
-            }
+            FloatVector.fromArray(F, tile, src).add(FloatVector.fromArray(F, sums, dst)).intoArray(sums, dst);
+            FloatVector.fromArray(F, tile, src + half).add(FloatVector.fromArray(F, sums, dst + half))
+                    .intoArray(sums, dst + half);
         }
     }
 }
