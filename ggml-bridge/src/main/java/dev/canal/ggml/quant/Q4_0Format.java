@@ -20,16 +20,19 @@ public final class Q4_0Format implements QuantFormat {
         return GgmlType.Q4_0;
     }
 
+    /** Vectorized: prefill decodes every weight once per product, so this runs over the whole model each time. */
     @Override
     public void dequantizeRow(MemorySegment src, long off, float[] dst, int dOff, int n) {
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
-            float d = Fp16.read(src, p);
+            FloatVector d = FloatVector.broadcast(Vec.F, Fp16.read(src, p));
             int y = dOff + b * QK;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, p + 2 + j));
-                dst[y + j] = ((q & 0x0F) - 8) * d;
-                dst[y + j + QK / 2] = ((q >>> 4) - 8) * d;
+            for (int j = 0; j < QK / 2; j += Vec.L) {
+                ByteVector q = ByteVector.fromMemorySegment(Vec.B, src, p + 2 + j, Vec.LE);
+                ((FloatVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, Vec.F, 0))
+                        .mul(d).intoArray(dst, y + j);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(d).intoArray(dst, y + QK / 2 + j);
             }
         }
     }

@@ -17,12 +17,17 @@ public final class Q8_0Format implements QuantFormat {
         return GgmlType.Q8_0;
     }
 
+    /** Vectorized: prefill decodes every weight once per product, so this runs over the whole model each time. */
     @Override
     public void dequantizeRow(MemorySegment src, long off, float[] dst, int dOff, int n) {
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
-            float d = Fp16.read(src, p);
-            for (int j = 0; j < QK; j++) dst[dOff + b * QK + j] = src.get(ValueLayout.JAVA_BYTE, p + 2 + j) * d;
+            FloatVector d = FloatVector.broadcast(Vec.F, Fp16.read(src, p));
+            int y = dOff + b * QK;
+            for (int j = 0; j < QK; j += Vec.L) {
+                ((FloatVector) ByteVector.fromMemorySegment(Vec.B, src, p + 2 + j, Vec.LE)
+                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(d).intoArray(dst, y + j);
+            }
         }
     }
 
