@@ -64,6 +64,10 @@ public final class ModelQuantizer {
     }
 
     public Result quantize(Path modelDir, Path output) {
+        if (Files.isRegularFile(modelDir)) {
+            throw new CanalException(modelDir + ": a file, not a model directory (quantize reads Hugging Face "
+                    + "directories of F32/F16/BF16 safetensors; for a quantized GGUF, convert such a directory with convert --type)");
+        }
         if (!Files.isDirectory(modelDir)) throw new CanalException(modelDir + ": no such model directory");
         if (output.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
             throw new CanalException(output + ": is the model directory itself; choose a new directory");

@@ -142,4 +142,14 @@ class QuantizeCommandTest {
         QuantizeCli.Result r = QuantizeCli.run("quantize", missing.toString(), "--to", "awq", "-o", out.toString());
         assertOneLineError(r, 1, out, missing + ": no such model directory");
     }
+
+    @Test
+    void aGgufFileIsRefusedWithWhereToQuantizeIt() throws Exception {
+        Path gguf = Files.copy(Fixtures.model("stories260K-gguf").resolve("stories260K.gguf"),
+                tmp.resolve("stories260K.gguf"));
+        Path out = tmp.resolve("out");
+        QuantizeCli.Result r = QuantizeCli.run("quantize", gguf.toString(), "--to", "awq", "-o", out.toString());
+        assertOneLineError(r, 1, out, gguf + ": a file, not a model directory (quantize reads Hugging Face "
+                + "directories of F32/F16/BF16 safetensors; for a quantized GGUF, convert such a directory with convert --type)");
+    }
 }
