@@ -8,6 +8,7 @@ import dev.canal.engine.quant.QuantizedWeights;
 import dev.canal.engine.spi.ModelFormat;
 import dev.canal.engine.spi.ModelSource;
 import dev.canal.engine.template.ChatTemplate;
+import dev.canal.engine.tokenizer.BackgroundTokenizer;
 import dev.canal.engine.tokenizer.HfTokenizer;
 import dev.canal.engine.tokenizer.Tokenizer;
 import dev.canal.engine.weights.SafetensorsStore;
@@ -40,7 +41,13 @@ public final class HfDirectoryFormat implements ModelFormat {
     public ModelSource open(Path dir) {
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
         Optional<QuantizationConfig> quantization = QuantizationConfig.find(dir, config);
-        Tokenizer tokenizer = loadTokenizer(dir, config);
+        Path tokenizerFile = dir.resolve("tokenizer.json");
+        if (!Files.exists(tokenizerFile)) {
+            throw new CanalException(dir + ": no tokenizer.json (canal reads Hugging Face fast-tokenizer files)");
+        }
+        // Read on its own thread while the weights are mapped here and bound by the loader, which awaits it.
+        BackgroundTokenizer tokenizer = BackgroundTokenizer.start(dir.toString(),
+                () -> loadTokenizer(tokenizerFile, config));
         Path tokenizerConfig = dir.resolve("tokenizer_config.json");
         Optional<ChatTemplate> template = Files.exists(tokenizerConfig)
                 ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : Optional.empty();
@@ -56,11 +63,7 @@ public final class HfDirectoryFormat implements ModelFormat {
                 eosIds(config, generation, tokenizer));
     }
 
-    private static Tokenizer loadTokenizer(Path dir, ModelConfig config) {
-        Path file = dir.resolve("tokenizer.json");
-        if (!Files.exists(file)) {
-            throw new CanalException(dir + ": no tokenizer.json (canal reads Hugging Face fast-tokenizer files)");
-        }
+    private static Tokenizer loadTokenizer(Path file, ModelConfig config) {
         Tokenizer tokenizer = HfTokenizer.load(file);
         if (tokenizer.vocabSize() > config.vocabSize()) {
             throw new CanalException(file + ": the tokenizer has " + tokenizer.vocabSize()

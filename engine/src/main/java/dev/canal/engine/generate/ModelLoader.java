@@ -14,6 +14,8 @@ import dev.canal.engine.spi.DecoderModel;
 import dev.canal.engine.spi.ModelFormat;
 import dev.canal.engine.spi.ModelSource;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.tokenizer.BackgroundTokenizer;
+import dev.canal.engine.tokenizer.Tokenizer;
 import dev.canal.engine.weights.WeightStore;
 
 import java.nio.file.Files;
@@ -42,7 +44,14 @@ public final class ModelLoader {
             ModelConfig config = source.config();
             Architecture architecture = Architectures.forConfig(config);
             backend = new CpuBackend(options.threads());
-            DecoderModel decoder = architecture.load(config, source.weights(), backend);
+            DecoderModel decoder;
+            try {
+                decoder = architecture.load(config, source.weights(), backend);
+            } catch (RuntimeException e) {
+                tokenizer(source); // a bad tokenizer is reported first, as when it was read before the weights
+                throw e;
+            }
+            Tokenizer tokenizer = tokenizer(source);
             int context = options.contextLength() > 0 ? options.contextLength()
                     : Math.min(config.maxPositionEmbeddings(), DEFAULT_CONTEXT);
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -50,13 +59,18 @@ public final class ModelLoader {
             ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), weights.parameterCount(),
                     weights.byteSize(), types(weights), context, config.vocabSize(),
                     backend.name() + " (" + options.threads() + " threads)", whyCpu(), loadMillis);
-            return new LoadedModel(decoder, source.tokenizer(), source.chatTemplate(), source.eosTokenIds(), context,
+            return new LoadedModel(decoder, tokenizer, source.chatTemplate(), source.eosTokenIds(), context,
                     options.batchSize(), info, backend, weights);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
             source.close();
             throw e;
         }
+    }
+
+    /** A format may read its tokenizer while the weights are bound; its errors are load errors all the same. */
+    private static Tokenizer tokenizer(ModelSource source) {
+        return source.tokenizer() instanceof BackgroundTokenizer background ? background.await() : source.tokenizer();
     }
 
     /** The source of the first format that recognises the path. */

@@ -70,10 +70,10 @@ public final class HfTokenizer implements Tokenizer {
             throw new CanalException(tokenizerJson + ": tokenizer file not found");
         }
         TokenizerJsonReader reader = new TokenizerJsonReader(tokenizerJson);
-        JsonNode root = reader.readTree(tokenizerJson);
+        TokenizerJson json = TokenizerJson.read(tokenizerJson, reader);
         Path configFile = tokenizerJson.resolveSibling("tokenizer_config.json");
         JsonNode config = Files.isRegularFile(configFile) ? reader.readTree(configFile) : null;
-        return fromJson(root, config, tokenizerJson.toString());
+        return new HfTokenizer(new Builder(reader, json, config));
     }
 
     /**
@@ -84,7 +84,8 @@ public final class HfTokenizer implements Tokenizer {
      * @param source                where the tree came from, named in error messages
      */
     public static HfTokenizer fromJson(JsonNode tokenizerJson, JsonNode tokenizerConfigOrNull, String source) {
-        return new HfTokenizer(new Builder(new TokenizerJsonReader(source), tokenizerJson, tokenizerConfigOrNull));
+        return new HfTokenizer(new Builder(new TokenizerJsonReader(source), TokenizerJson.ofTree(tokenizerJson),
+                tokenizerConfigOrNull));
     }
 
     /** Assembles the parts from the parsed JSON. */
@@ -102,12 +103,13 @@ public final class HfTokenizer implements Tokenizer {
         OptionalInt bos;
         OptionalInt eos;
 
-        Builder(TokenizerJsonReader reader, JsonNode root, JsonNode config) {
+        Builder(TokenizerJsonReader reader, TokenizerJson json, JsonNode config) {
+            JsonNode root = json.root();
             if (!root.isObject()) {
                 throw reader.error("(root)", "is not a JSON object");
             }
             JsonNode m = root.path("model");
-            String type = m.path("type").asText(m.has("merges") ? "BPE" : "");
+            String type = m.path("type").asText(json.hasMerges() ? "BPE" : "");
             if (!type.equals("BPE") && !type.equals("WordPiece")) {
                 throw reader.error("model.type", "\"" + type + "\" is not supported; supported model types: "
                         + TokenizerJsonReader.SUPPORTED_MODELS);
@@ -119,7 +121,7 @@ public final class HfTokenizer implements Tokenizer {
                     }
                 }
             }
-            Map<String, Integer> vocab = reader.vocab(m);
+            Map<String, Integer> vocab = json.vocab(reader);
             added = reader.addedTokens(root);
 
             tokenToId = new HashMap<>(vocab);
@@ -164,7 +166,7 @@ public final class HfTokenizer implements Tokenizer {
                 model = new WordPieceModel(vocab, unkId, m.path("continuing_subword_prefix").asText("##"),
                         m.path("max_input_chars_per_word").asInt(100));
             } else {
-                model = new BpeModel(vocab, reader.merges(m, vocab), unkId, m.path("fuse_unk").asBoolean(false),
+                model = new BpeModel(vocab, json.merges(reader, vocab), unkId, m.path("fuse_unk").asBoolean(false),
                         m.path("byte_fallback").asBoolean(false), m.path("ignore_merges").asBoolean(false));
             }
             normalizer = reader.normalizer(root.get("normalizer"), "normalizer");

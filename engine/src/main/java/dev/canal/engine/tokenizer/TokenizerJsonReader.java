@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.canal.engine.api.CanalException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -35,12 +34,16 @@ final class TokenizerJsonReader {
 
     JsonNode readTree(Path path) {
         try {
-            return JSON.readTree(Files.newBufferedReader(path));
+            return JSON.readTree(path.toFile());
         } catch (IOException e) {
-            String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                    ? "is not valid JSON: " + j.getOriginalMessage() : "cannot be read: " + e;
-            throw new CanalException(path + " " + why, e);
+            throw unreadable(path, e);
         }
+    }
+
+    CanalException unreadable(Path path, IOException e) {
+        String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                ? "is not valid JSON: " + j.getOriginalMessage() : "cannot be read: " + e;
+        return new CanalException(path + " " + why, e);
     }
 
     CanalException error(String field, String what) {
@@ -63,30 +66,43 @@ final class TokenizerJsonReader {
         return vocab;
     }
 
-    MergeTable merges(JsonNode model, Map<String, Integer> vocab) {
+    /** model.merges of a tree as a flat list of pieces: left and right of rank 0, then of rank 1, ... */
+    List<String> mergePieces(JsonNode model) {
         JsonNode m = model.get("merges");
         if (m == null || !m.isArray()) {
             throw error("model.merges", "is missing; expected a list of \"a b\" strings or [\"a\", \"b\"] pairs");
         }
-        MergeTable merges = new MergeTable(m.size());
+        List<String> pieces = new ArrayList<>(2 * m.size());
         for (int rank = 0; rank < m.size(); rank++) {
             JsonNode e = m.get(rank);
-            String a;
-            String b;
             if (e.isTextual()) {
-                String s = e.asText();
-                int space = s.indexOf(' ', 1);
-                if (space < 0) {
-                    throw error("model.merges[" + rank + "]", "\"" + s + "\" is not two pieces separated by a space");
-                }
-                a = s.substring(0, space);
-                b = s.substring(space + 1);
+                splitMerge(e.asText(), rank, pieces);
             } else if (e.isArray() && e.size() == 2) {
-                a = e.get(0).asText();
-                b = e.get(1).asText();
+                pieces.add(e.get(0).asText());
+                pieces.add(e.get(1).asText());
             } else {
                 throw error("model.merges[" + rank + "]", "is neither \"a b\" nor [\"a\", \"b\"]");
             }
+        }
+        return pieces;
+    }
+
+    /** Adds the two pieces of a merge written "a b" (a piece may itself start with a space). */
+    void splitMerge(String merge, int rank, List<String> pieces) {
+        int space = merge.indexOf(' ', 1);
+        if (space < 0) {
+            throw error("model.merges[" + rank + "]", "\"" + merge + "\" is not two pieces separated by a space");
+        }
+        pieces.add(merge.substring(0, space));
+        pieces.add(merge.substring(space + 1));
+    }
+
+    /** The merge table of a flat list of pieces (see {@link #mergePieces}); the first listing of a pair wins. */
+    MergeTable merges(List<String> pieces, Map<String, Integer> vocab) {
+        MergeTable merges = new MergeTable(pieces.size() / 2);
+        for (int rank = 0; rank < pieces.size() / 2; rank++) {
+            String a = pieces.get(2 * rank);
+            String b = pieces.get(2 * rank + 1);
             Integer left = vocab.get(a);
             Integer right = vocab.get(b);
             Integer merged = vocab.get(a + b);

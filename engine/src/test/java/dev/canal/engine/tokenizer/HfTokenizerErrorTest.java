@@ -56,6 +56,27 @@ class HfTokenizerErrorTest {
     }
 
     @Test
+    void vocabularyIdThatIsNotAnInteger() throws IOException {
+        CanalException e = failLoading("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": \"one\"}, "
+                + "\"merges\": []}}");
+        assertMessage(e, "tokenizer.json", "model.vocab[\"b\"]", "not an integer id");
+    }
+
+    @Test
+    void mergeThatIsNeitherAStringNorAPair() throws IOException {
+        CanalException e = failLoading("{\"model\": {\"type\": \"BPE\", \"vocab\": " + VOCAB
+                + ", \"merges\": [[\"a\", \"b\"], [\"a\"]]}}");
+        assertMessage(e, "tokenizer.json", "model.merges[1]", "neither");
+    }
+
+    @Test
+    void mergeWithoutASpace() throws IOException {
+        CanalException e = failLoading("{\"model\": {\"type\": \"BPE\", \"vocab\": " + VOCAB
+                + ", \"merges\": [\"ab\"]}}");
+        assertMessage(e, "tokenizer.json", "model.merges[0]", "not two pieces");
+    }
+
+    @Test
     void unsupportedPreTokenizer() throws IOException {
         CanalException e = failLoading("{\"model\": {\"type\": \"BPE\", \"vocab\": " + VOCAB
                 + ", \"merges\": [[\"a\", \"b\"]]}, \"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}}");
