@@ -156,6 +156,7 @@ public final class CpuBackend implements Backend {
             throw new CanalException("context full: positions up to " + (startPos + rows) + " requested, the kv "
                     + "cache holds " + c.capacity());
         }
+        c.reserve(startPos + rows);
         for (int r = 0; r < rows; r++) {
             c.store(layer, startPos + r, ka.data(), va.data(), r * kvCols);
         }

@@ -29,18 +29,31 @@ class CpuAttentionTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 4})
     void prefillThenDecodeMatchesReference(int window) {
+        // positions [0, 7) prefill, 7 decode, [8, 12) a second chunk
+        attendInStepsAndCompare(window, 16, new int[][] {{0, 7}, {7, 1}, {8, 4}});
+    }
+
+    /** The cache's memory grows past 256 and 512 positions (in a prefill chunk, then in a decode step). */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 100})
+    void attentionAcrossTheCachesGrowthMatchesReference(int window) {
+        attendInStepsAndCompare(window, 1000, new int[][] {{0, 250}, {250, 100}, {350, 1}, {351, 161}, {512, 1},
+                {513, 1}});
+    }
+
+    private static void attendInStepsAndCompare(int window, int capacity, int[][] steps) {
         Random rnd = new Random(21 + window);
         float scale = (float) (1 / Math.sqrt(HEAD_DIM));
         AttentionShape shape = new AttentionShape(HEADS, KV_HEADS, HEAD_DIM, scale, window);
-        int total = 12;
+        int[] lastStep = steps[steps.length - 1];
+        int total = lastStep[0] + lastStep[1];
         float[] q = TestTensors.random(rnd, total * HEADS * HEAD_DIM, 1.5f);
         float[] k = TestTensors.random(rnd, total * KV_HEADS * HEAD_DIM, 1.5f);
         float[] v = TestTensors.random(rnd, total * KV_HEADS * HEAD_DIM, 1f);
         for (int threads : new int[] {1, 2}) {
             try (CpuBackend backend = new CpuBackend(threads)) {
-                KvCache cache = backend.allocateKvCache(LAYERS, KV_HEADS, HEAD_DIM, 16);
-                // positions [0, 7) prefill, 7 decode, [8, 12) a second chunk; all in layer 1 (layer 0 untouched)
-                int[][] steps = {{0, 7}, {7, 1}, {8, 4}};
+                KvCache cache = backend.allocateKvCache(LAYERS, KV_HEADS, HEAD_DIM, capacity);
+                // all in layer 1 (layer 0 untouched)
                 for (int[] step : steps) {
                     int start = step[0];
                     int rows = step[1];
