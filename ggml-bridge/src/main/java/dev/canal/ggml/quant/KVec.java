@@ -10,12 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class KVec {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, Vec.F.vectorShape());
     /**
-     * Longs of {@link Vec#B}'s shape: a long broadcast into it and read as bytes puts its 8 bytes in lanes 0..7,
-     * which zero-extend to ints like packed bytes loaded from memory. The K-quant kernels turn a super-block's
-     * eight packed 6-bit scales into floats so, in one vector op each, instead of 16 scalar int-to-float
-     * conversions per block (those cost Q4_K's dot a third of its time).
+     * Ints of {@link Vec#B}'s shape (2 or 4 lanes): the two halves of a long put in lanes 0 and 1 and read as bytes
+     * give its 8 bytes in lanes 0..7, which zero-extend to ints like packed bytes loaded from memory. The K-quant
+     * kernels turn a super-block's eight packed 6-bit scales into floats so, in one vector op each, instead of 16
+     * scalar int-to-float conversions per block (those cost Q4_K's dot a third of its time). Not longs: a
+     * one-lane long vector (the 64-bit shape of AVX2's byte loads) has no C2 intrinsic and would be boxed.
      */
-    static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, Vec.B.vectorShape());
+    static final VectorSpecies<Integer> INTS_OF_B = VectorSpecies.of(int.class, Vec.B.vectorShape());
     /**
      * Float bits of 2^23: OR-ing a small non-negative int k (k < 2^23) into them gives the float 2^23 + k exactly,
      * so subtracting {@link #MAGIC_FLOAT} + c converts k - c to float in one exact op (and+or fuse into one

@@ -3,7 +3,6 @@ package dev.canal.ggml.quant;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -36,12 +35,16 @@ public final class Q4_KFormat implements QuantFormat {
             long p = off + (long) b * BLOCK;
             long scLo = src.get(KQuants.LE_LONG, p + 4);
             int scHi = src.get(KQuants.LE_INT, p + 12);
+            long scales = KQuants.scales8(scLo, scHi);
+            long mins = KQuants.mins8(scLo, scHi);
             // sm[j] = d * scale_j, sm[8 + j] = dmin * min_j
-            ((FloatVector) ((IntVector) LongVector.broadcast(KVec.LONGS, KQuants.scales8(scLo, scHi))
-                    .reinterpretAsBytes().convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+            IntVector sv = IntVector.broadcast(KVec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
+            IntVector mv = IntVector.broadcast(KVec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
+            ((FloatVector) ((IntVector) sv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
                     .convert(VectorOperators.I2F, 0)).mul(Fp16.read(src, p)).intoArray(sm, 0);
-            ((FloatVector) ((IntVector) LongVector.broadcast(KVec.LONGS, KQuants.mins8(scLo, scHi))
-                    .reinterpretAsBytes().convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+            ((FloatVector) ((IntVector) mv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
                     .convert(VectorOperators.I2F, 0)).mul(Fp16.read(src, p + 2)).intoArray(sm, 8);
             int y = dOff + b * QK;
             for (int c = 0; c < 4; c++) {
@@ -134,12 +137,16 @@ public final class Q4_KFormat implements QuantFormat {
             long p = off + (long) b * BLOCK;
             long scLo = w.get(KQuants.LE_LONG, p + 4);
             int scHi = w.get(KQuants.LE_INT, p + 12);
+            long scales = KQuants.scales8(scLo, scHi);
+            long mins = KQuants.mins8(scLo, scHi);
             // sm[j] = d * scale_j, sm[8 + j] = -dmin * min_j
-            ((FloatVector) ((IntVector) LongVector.broadcast(KVec.LONGS, KQuants.scales8(scLo, scHi))
-                    .reinterpretAsBytes().convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+            IntVector sv = IntVector.broadcast(KVec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
+            IntVector mv = IntVector.broadcast(KVec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
+            ((FloatVector) ((IntVector) sv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
                     .convert(VectorOperators.I2F, 0)).mul(Fp16.read(w, p)).intoArray(sm, 0);
-            ((FloatVector) ((IntVector) LongVector.broadcast(KVec.LONGS, KQuants.mins8(scLo, scHi))
-                    .reinterpretAsBytes().convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+            ((FloatVector) ((IntVector) mv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
                     .convert(VectorOperators.I2F, 0)).mul(-Fp16.read(w, p + 2)).intoArray(sm, 8);
             for (int c = 0; c < 4; c++) {
                 int xb = xOff + b * QK + 64 * c;
