@@ -189,23 +189,25 @@ final class KQuants {
     }
 
     /**
-     * Byte {@code i} of the 12 packed scale bytes held as a little-endian long (bytes 0..7) and int (8..11): the
-     * kernels read them so, straight from the mapping, instead of copying them into an array per block (a copy
-     * inside the hot loop made C2's loop predication trap and recompile endlessly).
+     * All eight 6-bit scales of the 12 packed bytes, read as a little-endian long (bytes 0..7) and int (8..11), at
+     * once, scale j in byte j of the result: ggml's utmp shuffle in its SIMD Q4_K kernels. The kernels read the
+     * bytes so, straight from the mapping, instead of copying them into an array per block (a copy inside the hot
+     * loop made C2's loop predication trap and recompile endlessly). Sub-blocks 0..3 are the low
+     * 6 bits of bytes 0..3; 4..7 are the low nibbles of bytes 8..11 with the top two bits of bytes 0..3 above them.
+     * The kernels pick scale j with a shift, with no branch on j.
      */
-    private static int packedByte(int i, long lo, int hi) {
-        return i < 8 ? (int) (lo >>> (8 * i)) & 0xFF : (hi >>> (8 * (i - 8))) & 0xFF;
+    static long scales8(long lo, int hi) {
+        int u0 = (int) lo;
+        int low = u0 & 0x3F3F3F3F;
+        int high = (hi & 0x0F0F0F0F) | (((u0 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
     }
 
-    /** {@link #scaleK4} on the packed bytes as a long and an int. */
-    static int scaleK4(int j, long lo, int hi) {
-        if (j < 4) return packedByte(j, lo, hi) & 63;
-        return (packedByte(j + 4, lo, hi) & 0xF) | ((packedByte(j - 4, lo, hi) >> 6) << 4);
-    }
-
-    /** {@link #minK4} on the packed bytes as a long and an int. */
-    static int minK4(int j, long lo, int hi) {
-        if (j < 4) return packedByte(j + 4, lo, hi) & 63;
-        return (packedByte(j + 4, lo, hi) >> 4) | ((packedByte(j, lo, hi) >> 6) << 4);
+    /** The eight 6-bit mins, min j in byte j, like {@link #scales8}: bytes 4..7, and high nibbles of 8..11. */
+    static long mins8(long lo, int hi) {
+        int u1 = (int) (lo >>> 32);
+        int low = u1 & 0x3F3F3F3F;
+        int high = ((hi >>> 4) & 0x0F0F0F0F) | (((u1 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
     }
 }

@@ -2,6 +2,7 @@ package dev.canal.ggml.quant;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -15,32 +16,51 @@ import java.lang.foreign.ValueLayout;
 public final class Q4_KFormat implements QuantFormat {
     static final int QK = KQuants.QK_K;
     static final int BLOCK = 144;
+    /** Per-call scratch for a block's 8 scales and 8 mins as floats: a vector store of L <= 16 lanes at 8 fits. */
+    private static final int SCALES_SCRATCH = 8 + 16;
 
     @Override
     public GgmlType type() {
         return GgmlType.Q4_K;
     }
 
+    /**
+     * Vectorized (prefill decodes every weight once per product), with ggml's float operations per element:
+     * (d * scale) * q - dmin * min, a multiply then a subtraction, never fused, so the floats are ggml's.
+     */
     @Override
     public void dequantizeRow(MemorySegment src, long off, float[] dst, int dOff, int n) {
-        byte[] sc = new byte[12];
+        float[] sm = new float[SCALES_SCRATCH];
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
-            float d = Fp16.read(src, p);
-            float min = Fp16.read(src, p + 2);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, p + 4, sc, 0, 12);
+            long scLo = src.get(KQuants.LE_LONG, p + 4);
+            int scHi = src.get(KQuants.LE_INT, p + 12);
+            long scales = KQuants.scales8(scLo, scHi);
+            long mins = KQuants.mins8(scLo, scHi);
+            // sm[j] = d * scale_j, sm[8 + j] = dmin * min_j
+            IntVector sv = IntVector.broadcast(KVec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
+            IntVector mv = IntVector.broadcast(KVec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
+            ((FloatVector) ((IntVector) sv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+                    .convert(VectorOperators.I2F, 0)).mul(Fp16.read(src, p)).intoArray(sm, 0);
+            ((FloatVector) ((IntVector) mv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+                    .convert(VectorOperators.I2F, 0)).mul(Fp16.read(src, p + 2)).intoArray(sm, 8);
             int y = dOff + b * QK;
             for (int c = 0; c < 4; c++) {
-                float d1 = d * KQuants.scaleK4(2 * c, sc);
-                float m1 = min * KQuants.minK4(2 * c, sc);
-                float d2 = d * KQuants.scaleK4(2 * c + 1, sc);
-                float m2 = min * KQuants.minK4(2 * c + 1, sc);
+                FloatVector d1 = FloatVector.broadcast(Vec.F, sm[2 * c]);
+                FloatVector m1 = FloatVector.broadcast(Vec.F, sm[8 + 2 * c]);
+                FloatVector d2 = FloatVector.broadcast(Vec.F, sm[2 * c + 1]);
+                FloatVector m2 = FloatVector.broadcast(Vec.F, sm[9 + 2 * c]);
                 long q = p + 16 + 32L * c;
-                for (int l = 0; l < 32; l++) {
-                    dst[y + 64 * c + l] = d1 * (src.get(ValueLayout.JAVA_BYTE, q + l) & 0xF) - m1;
-                }
-                for (int l = 0; l < 32; l++) {
-                    dst[y + 64 * c + 32 + l] = d2 * ((src.get(ValueLayout.JAVA_BYTE, q + l) & 0xFF) >> 4) - m2;
+                int yc = y + 64 * c;
+                for (int l = 0; l < 32; l += Vec.L) {
+                    IntVector qv = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, q + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    ((FloatVector) qv.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1)
+                            .intoArray(dst, yc + l);
+                    ((FloatVector) qv.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                            .mul(d2).sub(m2).intoArray(dst, yc + 32 + l);
                 }
             }
         }
@@ -102,42 +122,56 @@ public final class Q4_KFormat implements QuantFormat {
         }
     }
 
+    /**
+     * Per sub-block the weights are rebuilt as fma(q, d * scale, -dmin * min) (one rounding, where ggml's formula
+     * rounds twice) and multiplied into the sums; four sums so consecutive FMAs do not wait on each other.
+     */
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(Vec.F);
+        float[] sm = new float[SCALES_SCRATCH];
+        FloatVector acc1 = FloatVector.zero(Vec.F);
+        FloatVector acc2 = FloatVector.zero(Vec.F);
+        FloatVector acc3 = FloatVector.zero(Vec.F);
+        FloatVector acc4 = FloatVector.zero(Vec.F);
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
-            float d = Fp16.read(w, p);
-            float min = Fp16.read(w, p + 2);
             long scLo = w.get(KQuants.LE_LONG, p + 4);
             int scHi = w.get(KQuants.LE_INT, p + 12);
+            long scales = KQuants.scales8(scLo, scHi);
+            long mins = KQuants.mins8(scLo, scHi);
+            // sm[j] = d * scale_j, sm[8 + j] = -dmin * min_j
+            IntVector sv = IntVector.broadcast(KVec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
+            IntVector mv = IntVector.broadcast(KVec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
+            ((FloatVector) ((IntVector) sv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+                    .convert(VectorOperators.I2F, 0)).mul(Fp16.read(w, p)).intoArray(sm, 0);
+            ((FloatVector) ((IntVector) mv.reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+                    .convert(VectorOperators.I2F, 0)).mul(-Fp16.read(w, p + 2)).intoArray(sm, 8);
             for (int c = 0; c < 4; c++) {
                 int xb = xOff + b * QK + 64 * c;
                 long q = p + 16 + 32L * c;
-                FloatVector qx1 = FloatVector.zero(Vec.F);
-                FloatVector sx1 = FloatVector.zero(Vec.F);
-                FloatVector qx2 = FloatVector.zero(Vec.F);
-                FloatVector sx2 = FloatVector.zero(Vec.F);
+                FloatVector d1 = FloatVector.broadcast(Vec.F, sm[2 * c]);
+                FloatVector m1 = FloatVector.broadcast(Vec.F, sm[8 + 2 * c]);
+                FloatVector d2 = FloatVector.broadcast(Vec.F, sm[2 * c + 1]);
+                FloatVector m2 = FloatVector.broadcast(Vec.F, sm[9 + 2 * c]);
                 for (int l = 0; l < 32; l += Vec.L) {
-                    ByteVector qv = ByteVector.fromMemorySegment(Vec.B, w, q + l, Vec.LE);
-                    FloatVector x1 = FloatVector.fromArray(Vec.F, x, xb + l);
-                    FloatVector x2 = FloatVector.fromArray(Vec.F, x, xb + 32 + l);
-                    qx1 = ((FloatVector) (qv.and((byte) 0x0F))
-                            .convertShape(VectorOperators.B2F, Vec.F, 0))
-                            .fma(x1, qx1);
-                    qx2 = ((FloatVector) (qv.lanewise(VectorOperators.LSHR, 4))
-                            .convertShape(VectorOperators.B2F, Vec.F, 0))
-                            .fma(x2, qx2);
-                    sx1 = sx1.add(x1);
-                    sx2 = sx2.add(x2);
+                    // widen first: nibbles are cut in int lanes (x86 has no byte shift)
+                    IntVector qv = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, q + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    FloatVector w1 = ((FloatVector) qv.and(0x0F).convert(VectorOperators.I2F, 0)).fma(d1, m1);
+                    FloatVector w2 = ((FloatVector) qv.lanewise(VectorOperators.LSHR, 4)
+                            .convert(VectorOperators.I2F, 0)).fma(d2, m2);
+                    if ((l & Vec.L) == 0) {
+                        acc1 = w1.fma(FloatVector.fromArray(Vec.F, x, xb + l), acc1);
+                        acc2 = w2.fma(FloatVector.fromArray(Vec.F, x, xb + 32 + l), acc2);
+                    } else {
+                        acc3 = w1.fma(FloatVector.fromArray(Vec.F, x, xb + l), acc3);
+                        acc4 = w2.fma(FloatVector.fromArray(Vec.F, x, xb + 32 + l), acc4);
+                    }
                 }
-                // sum (d*s*q - dmin*m) * x = d*s * sum(q*x) - dmin*m * sum(x), per sub-block
-                acc = qx1.fma(FloatVector.broadcast(acc.species(), d * KQuants.scaleK4(2 * c, scLo, scHi)), acc);
-                acc = sx1.fma(FloatVector.broadcast(acc.species(), -min * KQuants.minK4(2 * c, scLo, scHi)), acc);
-                acc = qx2.fma(FloatVector.broadcast(acc.species(), d * KQuants.scaleK4(2 * c + 1, scLo, scHi)), acc);
-                acc = sx2.fma(FloatVector.broadcast(acc.species(), -min * KQuants.minK4(2 * c + 1, scLo, scHi)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc1.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
     }
 }

@@ -2,6 +2,7 @@ package dev.canal.ggml.quant;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -22,29 +23,50 @@ public final class Q6_KFormat implements QuantFormat {
         return GgmlType.Q6_K;
     }
 
+    /**
+     * Vectorized (prefill decodes every weight once per product), with ggml's float operations per element:
+     * (d * scale) * (q - 32), so the floats are ggml's.
+     */
     @Override
     public void dequantizeRow(MemorySegment src, long off, float[] dst, int dOff, int n) {
+        float[] sm = new float[16];
+        FloatVector bias = FloatVector.broadcast(Vec.F, KVec.MAGIC_FLOAT + 32);
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
             float d = Fp16.read(src, p + 208);
+            // sm[j] = d * scale_j (int8 scales, sign-extended)
+            for (int k = 0; k < 16; k += Vec.L) {
+                ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(Vec.B, src, p + 192 + k, Vec.LE)
+                        .convertShape(VectorOperators.B2I, KVec.I, 0)).convert(VectorOperators.I2F, 0))
+                        .mul(d).intoArray(sm, k);
+            }
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64L * half;
                 long qh = p + 128 + 32L * half;
-                long sc = p + 192 + 8L * half;
                 int y = dOff + b * QK + 128 * half;
-                for (int l = 0; l < 32; ++l) {
-                    int is = l / 16;
-                    int a = src.get(ValueLayout.JAVA_BYTE, ql + l) & 0xFF;
-                    int c = src.get(ValueLayout.JAVA_BYTE, ql + 32 + l) & 0xFF;
-                    int h = src.get(ValueLayout.JAVA_BYTE, qh + l) & 0xFF;
-                    int q1 = ((a & 0xF) | ((h & 3) << 4)) - 32;
-                    int q2 = ((c & 0xF) | (((h >> 2) & 3) << 4)) - 32;
-                    int q3 = ((a >> 4) | (((h >> 4) & 3) << 4)) - 32;
-                    int q4 = ((c >> 4) | (((h >> 6) & 3) << 4)) - 32;
-                    dst[y + l] = d * src.get(ValueLayout.JAVA_BYTE, sc + is) * q1;
-                    dst[y + l + 32] = d * src.get(ValueLayout.JAVA_BYTE, sc + is + 2) * q2;
-                    dst[y + l + 64] = d * src.get(ValueLayout.JAVA_BYTE, sc + is + 4) * q3;
-                    dst[y + l + 96] = d * src.get(ValueLayout.JAVA_BYTE, sc + is + 6) * q4;
+                // Vec.L <= 16 divides 16, so a chunk never crosses a 16-element scale boundary
+                for (int l = 0; l < 32; l += Vec.L) {
+                    int is = 8 * half + l / 16;
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, ql + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    IntVector c = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, ql + 32 + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, qh + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    // 6-bit levels in int lanes, then 2^23 + q as float bits minus 2^23 + 32: exactly q - 32
+                    FloatVector f1 = a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).or(KVec.MAGIC)
+                            .reinterpretAsFloats().sub(bias);
+                    FloatVector f2 = c.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).or(KVec.MAGIC)
+                            .reinterpretAsFloats().sub(bias);
+                    FloatVector f3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).or(KVec.MAGIC)
+                            .reinterpretAsFloats().sub(bias);
+                    FloatVector f4 = c.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)).or(KVec.MAGIC)
+                            .reinterpretAsFloats().sub(bias);
+                    f1.mul(sm[is]).intoArray(dst, y + l);
+                    f2.mul(sm[is + 2]).intoArray(dst, y + l + 32);
+                    f3.mul(sm[is + 4]).intoArray(dst, y + l + 64);
+                    f4.mul(sm[is + 6]).intoArray(dst, y + l + 96);
                 }
             }
         }
@@ -107,46 +129,60 @@ public final class Q6_KFormat implements QuantFormat {
         }
     }
 
+    /**
+     * Weights rebuilt as fma(q, d * scale, -32 * d * scale): exactly (q - 32) * d * scale rounded once, as ggml's
+     * formula rounds it, in one op; four independent sums.
+     */
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(Vec.F);
+        float[] sm = new float[32];
+        FloatVector acc1 = FloatVector.zero(Vec.F);
+        FloatVector acc2 = FloatVector.zero(Vec.F);
+        FloatVector acc3 = FloatVector.zero(Vec.F);
+        FloatVector acc4 = FloatVector.zero(Vec.F);
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
             float d = Fp16.read(w, p + 208);
+            // sm[j] = d * scale_j, sm[16 + j] = -32 * d * scale_j (int8 scales, sign-extended)
+            for (int k = 0; k < 16; k += Vec.L) {
+                FloatVector s = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(Vec.B, w, p + 192 + k, Vec.LE)
+                        .convertShape(VectorOperators.B2I, KVec.I, 0)).convert(VectorOperators.I2F, 0)).mul(d);
+                s.intoArray(sm, k);
+                s.mul(-32f).intoArray(sm, 16 + k);
+            }
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64L * half;
                 long qh = p + 128 + 32L * half;
-                long sc = p + 192 + 8L * half;
                 int xb = xOff + b * QK + 128 * half;
                 // Vec.L <= 16 divides 16, so a chunk never crosses a 16-element scale boundary
                 for (int l = 0; l < 32; l += Vec.L) {
-                    int is = l / 16;
-                    ByteVector a = ByteVector.fromMemorySegment(Vec.B, w, ql + l, Vec.LE);
-                    ByteVector c = ByteVector.fromMemorySegment(Vec.B, w, ql + 32 + l, Vec.LE);
-                    ByteVector h = ByteVector.fromMemorySegment(Vec.B, w, qh + l, Vec.LE);
-                    ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((byte) 32);
-                    ByteVector q2 = c.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 4)
-                            .and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 6)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    float s1 = d * w.get(ValueLayout.JAVA_BYTE, sc + is);
-                    float s2 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2);
-                    float s3 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4);
-                    float s4 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6);
-                    FloatVector f1 = (FloatVector) q1.convertShape(VectorOperators.B2F, Vec.F, 0);
-                    FloatVector f2 = (FloatVector) q2.convertShape(VectorOperators.B2F, Vec.F, 0);
-                    FloatVector f3 = (FloatVector) q3.convertShape(VectorOperators.B2F, Vec.F, 0);
-                    FloatVector f4 = (FloatVector) q4.convertShape(VectorOperators.B2F, Vec.F, 0);
-                    acc = f1.mul(FloatVector.fromArray(Vec.F, x, xb + l)).fma(FloatVector.broadcast(Vec.F, s1), acc);
-                    acc = f2.mul(FloatVector.fromArray(Vec.F, x, xb + l + 32)).fma(FloatVector.broadcast(Vec.F, s2), acc);
-                    acc = f3.mul(FloatVector.fromArray(Vec.F, x, xb + l + 64)).fma(FloatVector.broadcast(Vec.F, s3), acc);
-                    acc = f4.mul(FloatVector.fromArray(Vec.F, x, xb + l + 96)).fma(FloatVector.broadcast(Vec.F, s4), acc);
+                    int is = 8 * half + l / 16;
+                    // widen first: levels are assembled in int lanes (x86 has no byte shift)
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, ql + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    IntVector c = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, ql + 32 + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, qh + l, Vec.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                    FloatVector w1 = ((FloatVector) a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30))
+                            .convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(Vec.F, sm[is]), FloatVector.broadcast(Vec.F, sm[16 + is]));
+                    FloatVector w2 = ((FloatVector) c.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30))
+                            .convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(Vec.F, sm[is + 2]), FloatVector.broadcast(Vec.F, sm[18 + is]));
+                    FloatVector w3 = ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30))
+                            .convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(Vec.F, sm[is + 4]), FloatVector.broadcast(Vec.F, sm[20 + is]));
+                    FloatVector w4 = ((FloatVector) c.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(Vec.F, sm[is + 6]), FloatVector.broadcast(Vec.F, sm[22 + is]));
+                    acc1 = w1.fma(FloatVector.fromArray(Vec.F, x, xb + l), acc1);
+                    acc2 = w2.fma(FloatVector.fromArray(Vec.F, x, xb + l + 32), acc2);
+                    acc3 = w3.fma(FloatVector.fromArray(Vec.F, x, xb + l + 64), acc3);
+                    acc4 = w4.fma(FloatVector.fromArray(Vec.F, x, xb + l + 96), acc4);
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc1.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
     }
 }
