@@ -34,7 +34,10 @@ public interface QuantFormat extends BlockFormat {
         return type().bytesPerBlock();
     }
 
-    /** Scalar reference dequantization, element for element what ggml's dequantize_row_* computes. */
+    /**
+     * Dequantization, element for element what ggml's dequantize_row_* computes (bit-identical: the vectorized
+     * formats keep ggml's operations and their order). Prefill decodes every weight row through it once per product.
+     */
     @Override
     void dequantizeRow(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n);
 

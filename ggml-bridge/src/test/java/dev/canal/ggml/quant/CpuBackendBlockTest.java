@@ -44,8 +44,9 @@ class CpuBackendBlockTest {
                 float[] source = gaussian(rnd, OUT_ROWS * cols, 0.5f);
                 Tensor w = quantize(arena, f, "blk.0.ffn_up.weight", source, OUT_ROWS, cols);
                 float[] deq = dequantize(f, w.data(), OUT_ROWS, cols);
-                // 5 rows: one 4-row tile and one single row on packed blocks; 17: rows dequantized per panel
-                for (int rows : new int[] {1, 3, 5, 17}) {
+                // 5 rows: one 4-row tile and one single row on packed blocks; 17 and 70: weight rows dequantized
+                // once per product (SkinnyGemm, PanelGemm)
+                for (int rows : new int[] {1, 3, 5, 17, 70}) {
                     float[] x = gaussian(rnd, rows * cols, 1f);
                     float[] got1 = matmul(one, w, x, rows, cols);
                     float[] got2 = matmul(two, w, x, rows, cols);

@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.util.Random;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -28,7 +29,8 @@ class CpuMatMulTest {
         try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
             for (int cols : new int[] {72, 100, 257}) {
                 for (int outRows : new int[] {1, 5, 13}) {
-                    for (int rows : new int[] {1, 3, 17}) {
+                    // decode kernels, SkinnyGemm (8 to 63 rows), PanelGemm (64 rows on)
+                    for (int rows : new int[] {1, 3, 17, 70}) {
                         check(backend, arena, rnd, dtype, rows, cols, outRows);
                     }
                 }
@@ -68,14 +70,14 @@ class CpuMatMulTest {
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
     void oneAndTwoThreadsGiveIdenticalResults(DType dtype) {
         Random rnd = new Random(7);
-        int rows = 19;
+        int rows = 70;
         int cols = 257;
         int outRows = 41;
         try (Arena arena = Arena.ofShared(); CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
             TestTensors.Built w = TestTensors.tensor(arena, "w", dtype, TestTensors.random(rnd, outRows * cols, 1f),
                     outRows, cols);
             float[] x = TestTensors.random(rnd, rows * cols, 1f);
-            for (int r : new int[] {1, 4, rows}) {
+            for (int r : new int[] {1, 4, 19, rows}) {
                 CpuActivations a = one.allocate(rows, outRows);
                 CpuActivations b = two.allocate(rows, outRows);
                 one.matmul(a, TestTensors.activations(one, rows, cols, x), one.weight(w.tensor()), r);
@@ -86,15 +88,15 @@ class CpuMatMulTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
-    void prefillRowsMatchDecodeRowsToRounding(DType dtype) {
+    @CsvSource({"F32, 11", "F16, 11", "BF16, 11", "F32, 67", "F16, 67", "BF16, 67"})
+    void prefillRowsMatchDecodeRowsToRounding(DType dtype, int rows) {
         // a row computed by the prefill GEMM (weights decoded once into a panel, sums in k order) equals the same
         // row computed alone by the decode kernel (vector-lane partial sums) up to float rounding; 40 outputs with
-        // 600 inputs span a partial weight block and three k-chunks, 11 rows a partial micro-kernel tile
+        // 600 inputs span a partial weight block and three k-chunks; 11 rows (SkinnyGemm) a partial vector of rows,
+        // 67 (PanelGemm) a partial micro-kernel tile
         Random rnd = new Random(3);
         int cols = 600;
         int outRows = 40;
-        int rows = 11;
         try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
             TestTensors.Built built = TestTensors.tensor(arena, "w", dtype,
                     TestTensors.random(rnd, outRows * cols, 1f), outRows, cols);
