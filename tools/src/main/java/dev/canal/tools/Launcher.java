@@ -35,19 +35,18 @@ public final class Launcher {
         System.exit(relaunch(args));
     }
 
-    /**
-     * HotSpot compiles a method with C2 after thousands of calls or loop iterations; until then a Vector API kernel
-     * runs interpreted, each vector op an allocation, and the first forward pass of a 1B model took ~1 s longer
-     * than the second. Canal's own methods reach those counts within the first matmul anyway, so they are compiled
-     * after a hundredth of them. (The user's own java options are passed after these.)
-     */
-    static final List<String> EARLY_COMPILATION = List.of(
-            "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=CompileThresholdScaling,dev.canal.*::*,0.01");
-
     private static int relaunch(String[] args) {
-        List<String> command = childCommand(javaExecutable(), ManagementFactory.getRuntimeMXBean().getInputArguments(),
-                ownJar(), args);
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable());
+        command.add("--add-modules");
+        command.add(VECTOR_MODULE);
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-D" + RELAUNCHED_PROPERTY + "=true");
+        command.add("-cp");
+        command.add(ownJar());
+        command.add(Main.class.getName());
+        command.addAll(List.of(args));
 
         // Ctrl-C goes to the whole foreground process group: the child decides what it means (cancel an answer,
         // leave the chat); this parent only waits for it and passes its exit code on. A handler that does
@@ -71,23 +70,6 @@ public final class Launcher {
             Thread.currentThread().interrupt();
             return 130;
         }
-    }
-
-    /** The child's command line: the module, native access, early compilation, then the user's own options. */
-    static List<String> childCommand(String java, List<String> jvmOptions, String jar, String[] args) {
-        List<String> command = new ArrayList<>();
-        command.add(java);
-        command.add("--add-modules");
-        command.add(VECTOR_MODULE);
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(EARLY_COMPILATION);
-        command.addAll(jvmOptions);
-        command.add("-D" + RELAUNCHED_PROPERTY + "=true");
-        command.add("-cp");
-        command.add(jar);
-        command.add(Main.class.getName());
-        command.addAll(List.of(args));
-        return command;
     }
 
     private static String javaExecutable() {
