@@ -1,5 +1,9 @@
 package dev.canal.ggml.quant;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * The scale searches ggml's reference K-quantizers use (ggml-quants.c: make_qkx2_quants, make_qx_quants) and the
  * 6-bit scale/min packing of Q4_K and Q5_K. Written from ggml's algorithm with the same float operations in the
@@ -201,6 +205,23 @@ final class KQuants {
         int low = u0 & 0x3F3F3F3F;
         int high = (hi & 0x0F0F0F0F) | (((u0 >>> 6) & 0x03030303) << 4);
         return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /**
+     * The super-block's eight scales times {@code d} into sm[0..8) and its eight mins times {@code dmin} into
+     * sm[8..16) (sm holds 8 + {@link Vec#L} floats; what lies past 16 is scratch): one vector conversion each instead
+     * of 16 scalar int-to-float conversions. {@code dmin} comes signed: the dot kernels add −dmin·min, the
+     * dequantization subtracts dmin·min as ggml does.
+     */
+    static void scalesAndMins(long scLo, int scHi, float d, float dmin, float[] sm) {
+        long scales = scales8(scLo, scHi);
+        long mins = mins8(scLo, scHi);
+        IntVector sv = IntVector.broadcast(Vec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
+        IntVector mv = IntVector.broadcast(Vec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
+        ((FloatVector) ((IntVector) sv.reinterpretAsBytes().convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0))
+                .convert(VectorOperators.I2F, 0)).mul(d).intoArray(sm, 0);
+        ((FloatVector) ((IntVector) mv.reinterpretAsBytes().convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0))
+                .convert(VectorOperators.I2F, 0)).mul(dmin).intoArray(sm, 8);
     }
 
     /** The eight 6-bit mins, min j in byte j, like {@link #scales8}: bytes 4..7, and high nibbles of 8..11. */

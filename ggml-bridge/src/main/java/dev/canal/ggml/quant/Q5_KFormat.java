@@ -35,17 +35,8 @@ public final class Q5_KFormat implements QuantFormat {
             long p = off + (long) b * BLOCK;
             long scLo = src.get(KQuants.LE_LONG, p + 4);
             int scHi = src.get(KQuants.LE_INT, p + 12);
-            long scales = KQuants.scales8(scLo, scHi);
-            long mins = KQuants.mins8(scLo, scHi);
             // sm[j] = d * scale_j, sm[8 + j] = dmin * min_j (see Q4_KFormat)
-            IntVector sv = IntVector.broadcast(KVec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
-            IntVector mv = IntVector.broadcast(KVec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
-            ((FloatVector) ((IntVector) sv.reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
-                    .convert(VectorOperators.I2F, 0)).mul(Fp16.read(src, p)).intoArray(sm, 0);
-            ((FloatVector) ((IntVector) mv.reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
-                    .convert(VectorOperators.I2F, 0)).mul(Fp16.read(src, p + 2)).intoArray(sm, 8);
+            KQuants.scalesAndMins(scLo, scHi, Fp16.read(src, p), Fp16.read(src, p + 2), sm);
             int y = dOff + b * QK;
             for (int c = 0; c < 4; c++) {
                 FloatVector d1 = FloatVector.broadcast(Vec.F, sm[2 * c]);
@@ -56,10 +47,10 @@ public final class Q5_KFormat implements QuantFormat {
                 int yc = y + 64 * c;
                 for (int l = 0; l < 32; l += Vec.L) {
                     IntVector qv = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, ql + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     // bits 2c and 2c+1 of qh, moved down to bits 0 and 1
                     IntVector hv = ((IntVector) ByteVector.fromMemorySegment(Vec.B, src, p + 16 + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0))
                             .lanewise(VectorOperators.LSHR, 2 * c);
                     ((FloatVector) qv.and(0x0F).or(hv.lanewise(VectorOperators.LSHL, 4).and(0x10))
                             .convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(dst, yc + l);
@@ -155,17 +146,8 @@ public final class Q5_KFormat implements QuantFormat {
             long p = off + (long) b * BLOCK;
             long scLo = w.get(KQuants.LE_LONG, p + 4);
             int scHi = w.get(KQuants.LE_INT, p + 12);
-            long scales = KQuants.scales8(scLo, scHi);
-            long mins = KQuants.mins8(scLo, scHi);
             // sm[j] = d * scale_j, sm[8 + j] = -dmin * min_j
-            IntVector sv = IntVector.broadcast(KVec.INTS_OF_B, (int) scales).withLane(1, (int) (scales >>> 32));
-            IntVector mv = IntVector.broadcast(KVec.INTS_OF_B, (int) mins).withLane(1, (int) (mins >>> 32));
-            ((FloatVector) ((IntVector) sv.reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
-                    .convert(VectorOperators.I2F, 0)).mul(Fp16.read(w, p)).intoArray(sm, 0);
-            ((FloatVector) ((IntVector) mv.reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
-                    .convert(VectorOperators.I2F, 0)).mul(-Fp16.read(w, p + 2)).intoArray(sm, 8);
+            KQuants.scalesAndMins(scLo, scHi, Fp16.read(w, p), -Fp16.read(w, p + 2), sm);
             for (int c = 0; c < 4; c++) {
                 int xb = xOff + b * QK + 64 * c;
                 long q = p + 48 + 32L * c;
@@ -176,10 +158,10 @@ public final class Q5_KFormat implements QuantFormat {
                 for (int l = 0; l < 32; l += Vec.L) {
                     // widen first: levels are assembled in int lanes (x86 has no byte shift)
                     IntVector qv = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, q + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     // bits 2c and 2c+1 of qh, moved down to bits 0 and 1, then up to bit 4 above each nibble
                     IntVector hv = ((IntVector) ByteVector.fromMemorySegment(Vec.B, w, p + 16 + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0))
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0))
                             .lanewise(VectorOperators.LSHR, 2 * c);
                     FloatVector w1 = ((FloatVector) qv.and(0x0F).or(hv.lanewise(VectorOperators.LSHL, 4).and(0x10))
                             .convert(VectorOperators.I2F, 0)).fma(d1, m1);

@@ -30,14 +30,14 @@ public final class Q6_KFormat implements QuantFormat {
     @Override
     public void dequantizeRow(MemorySegment src, long off, float[] dst, int dOff, int n) {
         float[] sm = new float[16];
-        FloatVector bias = FloatVector.broadcast(Vec.F, KVec.MAGIC_FLOAT + 32);
+        FloatVector bias = FloatVector.broadcast(Vec.F, Vec.MAGIC + 32);
         for (int b = 0; b < n / QK; b++) {
             long p = off + (long) b * BLOCK;
             float d = Fp16.read(src, p + 208);
             // sm[j] = d * scale_j (int8 scales, sign-extended)
             for (int k = 0; k < 16; k += Vec.L) {
                 ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(Vec.B, src, p + 192 + k, Vec.LE)
-                        .convertShape(VectorOperators.B2I, KVec.I, 0)).convert(VectorOperators.I2F, 0))
+                        .convertShape(VectorOperators.B2I, Vec.I, 0)).convert(VectorOperators.I2F, 0))
                         .mul(d).intoArray(sm, k);
             }
             for (int half = 0; half < 2; half++) {
@@ -48,20 +48,20 @@ public final class Q6_KFormat implements QuantFormat {
                 for (int l = 0; l < 32; l += Vec.L) {
                     int is = 8 * half + l / 16;
                     IntVector a = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, ql + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     IntVector c = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, ql + 32 + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     IntVector h = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, qh + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     // 6-bit levels in int lanes, then 2^23 + q as float bits minus 2^23 + 32: exactly q - 32
-                    FloatVector f1 = a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).or(KVec.MAGIC)
+                    FloatVector f1 = a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).or(Vec.MAGIC_BITS)
                             .reinterpretAsFloats().sub(bias);
-                    FloatVector f2 = c.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).or(KVec.MAGIC)
+                    FloatVector f2 = c.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).or(Vec.MAGIC_BITS)
                             .reinterpretAsFloats().sub(bias);
-                    FloatVector f3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).or(KVec.MAGIC)
+                    FloatVector f3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).or(Vec.MAGIC_BITS)
                             .reinterpretAsFloats().sub(bias);
                     FloatVector f4 = c.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)).or(KVec.MAGIC)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)).or(Vec.MAGIC_BITS)
                             .reinterpretAsFloats().sub(bias);
                     f1.mul(sm[is]).intoArray(dst, y + l);
                     f2.mul(sm[is + 2]).intoArray(dst, y + l + 32);
@@ -146,7 +146,7 @@ public final class Q6_KFormat implements QuantFormat {
             // sm[j] = d * scale_j, sm[16 + j] = -32 * d * scale_j (int8 scales, sign-extended)
             for (int k = 0; k < 16; k += Vec.L) {
                 FloatVector s = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(Vec.B, w, p + 192 + k, Vec.LE)
-                        .convertShape(VectorOperators.B2I, KVec.I, 0)).convert(VectorOperators.I2F, 0)).mul(d);
+                        .convertShape(VectorOperators.B2I, Vec.I, 0)).convert(VectorOperators.I2F, 0)).mul(d);
                 s.intoArray(sm, k);
                 s.mul(-32f).intoArray(sm, 16 + k);
             }
@@ -159,11 +159,11 @@ public final class Q6_KFormat implements QuantFormat {
                     int is = 8 * half + l / 16;
                     // widen first: levels are assembled in int lanes (x86 has no byte shift)
                     IntVector a = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, ql + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     IntVector c = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, ql + 32 + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     IntVector h = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, qh + l, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, KVec.I, 0);
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                     FloatVector w1 = ((FloatVector) a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30))
                             .convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.broadcast(Vec.F, sm[is]), FloatVector.broadcast(Vec.F, sm[16 + is]));
