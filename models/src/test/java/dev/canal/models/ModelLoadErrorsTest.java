@@ -119,6 +119,15 @@ class ModelLoadErrorsTest {
         assertMentions(failure(m), "quant_method", "bitsandbytes", "awq");
     }
 
+    /** The tokenizer loads on its own thread; when the weights fail too, its error still comes first. */
+    @Test
+    void aBrokenTokenizerIsReportedBeforeMissingWeights() throws IOException {
+        Path m = copyWithConfig(c -> { });
+        Files.writeString(m.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", ");
+        Files.delete(m.resolve("model.safetensors"));
+        assertMentions(failure(m), "tokenizer.json", "not valid JSON");
+    }
+
     @Test
     void missingTokenizer() throws IOException {
         Path m = copyWithConfig(c -> { });

@@ -48,19 +48,28 @@ public final class HfDirectoryFormat implements ModelFormat {
         // Read on its own thread while the weights are mapped here and bound by the loader, which awaits it.
         BackgroundTokenizer tokenizer = BackgroundTokenizer.start(dir.toString(),
                 () -> loadTokenizer(tokenizerFile, config));
-        Path tokenizerConfig = dir.resolve("tokenizer_config.json");
-        Optional<ChatTemplate> template = Files.exists(tokenizerConfig)
-                ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : Optional.empty();
-        GenerationConfig generation = GenerationConfig.read(dir);
+        try {
+            Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+            Optional<ChatTemplate> template = Files.exists(tokenizerConfig)
+                    ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : Optional.empty();
+            GenerationConfig generation = GenerationConfig.read(dir);
+            WeightStore weights = openWeights(dir, quantization);
+            return new ModelSource(dir.toString(), name(), config, weights, tokenizer, template,
+                    eosIds(config, generation, tokenizer));
+        } catch (RuntimeException e) {
+            tokenizer.await(); // a bad tokenizer is reported first, as when it was read before the rest
+            throw e;
+        }
+    }
+
+    private static WeightStore openWeights(Path dir, Optional<QuantizationConfig> quantization) {
         WeightStore weights = SafetensorsStore.open(dir);
         try {
-            weights = QuantizedWeights.wrap(weights, quantization);
+            return QuantizedWeights.wrap(weights, quantization);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
         }
-        return new ModelSource(dir.toString(), name(), config, weights, tokenizer, template,
-                eosIds(config, generation, tokenizer));
     }
 
     private static Tokenizer loadTokenizer(Path file, ModelConfig config) {
