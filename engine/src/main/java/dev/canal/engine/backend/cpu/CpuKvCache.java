@@ -76,7 +76,7 @@ final class CpuKvCache implements KvCache {
 
     /** The arena of the current segments; as the cleaning action it must not refer to the cache itself. */
     private static final class Memory implements Runnable {
-        private Arena arena;
+        private volatile Arena arena;
 
         void replace(Arena next) {
             if (arena != null) arena.close();
