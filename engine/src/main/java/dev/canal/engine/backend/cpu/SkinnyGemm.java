@@ -5,13 +5,13 @@ import static dev.canal.engine.backend.cpu.WeightLoads.F;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * out = x · Wᵀ for a short prompt (a chat turn: 8 to ~30 rows), where {@link PanelGemm}'s per-weight work —
- * transposing every weight into its k-major panel — cost three times the multiplications (an 11-token prompt took as
- * long as 8 decode steps). Here the activations are transposed instead, once per product ({@link #transpose}:
- * xT[block][k][lane], one float lane per activation row), and the weight rows are used where they are decoded: for
- * each k, one vector of 16 activation rows meets 16 weight values broadcast from 16 decoded rows, 16 FMAs into 16
- * accumulators (16 weight rows × 16 activation rows), no weight transpose. Each output is the sum over k in order,
- * whichever worker computes it.
+ * out = x · Wᵀ for a short prompt (a chat turn: 8 to {@link MatMul#PANEL_ROWS} − 1 rows), where {@link PanelGemm}'s
+ * per-weight work — transposing every weight into its k-major panel — cost three times the multiplications (an
+ * 11-token prompt took as long as 8 decode steps). Here the activations are transposed instead, once per product
+ * ({@link #transpose}: xT[block][k][lane], one float lane per activation row), and the weight rows are used where they
+ * are decoded: for each k, one vector of activation rows (16 with AVX-512) meets {@link #WIDTH} weight values
+ * broadcast from as many decoded rows, one FMA into each of 16 accumulators; no weight transpose. Each output is the
+ * sum over k in order, whichever worker computes it.
  */
 final class SkinnyGemm {
     /** Weight rows per block: one accumulator each. */
