@@ -14,8 +14,21 @@ public final class Fp16 {
     private Fp16() {
     }
 
+    /** Every fp16 bit pattern as a float, for {@link #read}. */
+    private static final float[] TO_FLOAT = new float[1 << 16];
+
+    static {
+        for (int i = 0; i < TO_FLOAT.length; i++) TO_FLOAT[i] = Float.float16ToFloat((short) i);
+    }
+
+    /**
+     * The fp16 at {@code offset} as a float (exactly {@link Float#float16ToFloat}), looked up in a table: kernels read
+     * one per block as its scale and broadcast it, and C2 folds the table load into the broadcast (vbroadcastss from
+     * memory, load ports only), where the conversion instruction costs three ALU uops on the ports the block's vector
+     * arithmetic needs. Measured on a Q4_0 matvec streaming from memory: 18 → 10 cycles per block.
+     */
     public static float read(MemorySegment s, long offset) {
-        return Float.float16ToFloat(s.get(LE_SHORT, offset));
+        return TO_FLOAT[s.get(LE_SHORT, offset) & 0xFFFF];
     }
 
     public static void write(MemorySegment s, long offset, float v) {
