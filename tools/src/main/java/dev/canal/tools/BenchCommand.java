@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.canal.engine.api.CanalException;
-import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.api.LoadOptions;
+import dev.canal.engine.backend.Backend;
 import dev.canal.engine.generate.ModelLoader;
 import dev.canal.engine.spi.Architecture;
 import dev.canal.engine.spi.Architectures;
@@ -60,6 +61,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs per test, after one warm-up (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEV",
+            description = "cpu, or cuda / cuda:N for GPU N (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--json", description = "One JSON object per test (llama-bench's field names) instead of a table.")
     boolean json;
 
@@ -70,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One result row. */
-    private record Result(int threads, int nPrompt, int nGen, long[] samplesNs) {
+    private record Result(String backend, int threads, int nPrompt, int nGen, long[] samplesNs) {
         int tokens() {
             return nPrompt + nGen;
         }
@@ -94,27 +99,34 @@ final class BenchCommand implements Callable<Integer> {
             long modelBytes = source.weights().byteSize();
             long params = source.weights().parameterCount();
             String type = arch.name() + " " + describeTypes(source.weights());
-            if (!json) {
-                io.out().printf("| %-24s | %10s | %8s | %-7s | %7s | %8s | %18s | %9s |%n", "model", "size", "params",
-                        "backend", "threads", "test", "t/s", "GB/s");
-                io.out().printf("| %-24s | %10s | %8s | %-7s | %7s | %8s | %18s | %9s |%n", "-".repeat(24),
-                        "-".repeat(10), "-".repeat(8), "-".repeat(7), "-".repeat(7), "-".repeat(8), "-".repeat(18),
-                        "-".repeat(9));
-            }
+            boolean headed = false;
             for (int t : threadCounts) {
-                try (CpuBackend backend = new CpuBackend(t)) {
+                LoadOptions options = new LoadOptions(t, 0, batch, device);
+                try (Backend backend = ModelLoader.backend(options)) {
+                    if (!json && !headed) header(); // once the backend is open: an error comes alone
+                    headed = true;
                     DecoderModel decoder = arch.load(source.config(), source.weights(), backend);
+                    String label = options.cudaOrdinal() < 0 ? "CPU" : "CUDA";
                     List<Result> results = new ArrayList<>();
-                    for (int p : prompts) if (p > 0) results.add(measure(decoder, t, p, 0));
-                    for (int n : gens) if (n > 0) results.add(measure(decoder, t, 0, n));
+                    for (int p : prompts) if (p > 0) results.add(measure(decoder, label, t, p, 0));
+                    for (int n : gens) if (n > 0) results.add(measure(decoder, label, t, 0, n));
                     for (Result r : results) report(r, type, modelBytes, params, decodeBytes);
                 }
+                if (options.cudaOrdinal() >= 0) break; // CPU threads do not change a GPU run
             }
         }
         return 0;
     }
 
-    private Result measure(DecoderModel decoder, int threads, int nPrompt, int nGen) {
+    private void header() {
+        io.out().printf("| %-24s | %10s | %8s | %-7s | %7s | %8s | %18s | %9s |%n", "model", "size", "params",
+                "backend", "threads", "test", "t/s", "GB/s");
+        io.out().printf("| %-24s | %10s | %8s | %-7s | %7s | %8s | %18s | %9s |%n", "-".repeat(24),
+                "-".repeat(10), "-".repeat(8), "-".repeat(7), "-".repeat(7), "-".repeat(8), "-".repeat(18),
+                "-".repeat(9));
+    }
+
+    private Result measure(DecoderModel decoder, String backend, int threads, int nPrompt, int nGen) {
         int vocab = decoder.config().vocabSize();
         long[] samples = new long[repetitions];
         float[] logits = new float[vocab];
@@ -141,7 +153,7 @@ final class BenchCommand implements Callable<Integer> {
             long elapsed = System.nanoTime() - t0;
             if (rep >= 0) samples[rep] = elapsed; // rep -1 is the warm-up
         }
-        return new Result(threads, nPrompt, nGen, samples);
+        return new Result(backend, threads, nPrompt, nGen, samples);
     }
 
     private void report(Result r, String type, long modelBytes, long params, long decodeBytes) {
@@ -160,7 +172,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("model_type", type);
             o.put("model_size", modelBytes);
             o.put("model_n_params", params);
-            o.put("backends", "CPU");
+            o.put("backends", r.backend());
             o.put("n_batch", batch);
             o.put("n_threads", r.threads());
             o.put("n_prompt", r.nPrompt());
@@ -178,7 +190,7 @@ final class BenchCommand implements Callable<Integer> {
             io.out().println(o);
         } else {
             io.out().printf("| %-24s | %10s | %8s | %-7s | %7d | %8s | %18s | %9s |%n", truncate(type, 24),
-                    Units.bytes(modelBytes), Units.count(params), "CPU", r.threads(), test,
+                    Units.bytes(modelBytes), Units.count(params), r.backend(), r.threads(), test,
                     String.format("%.2f ± %.2f", avgTs, sdTs), Double.isNaN(gbps) ? "" : String.format("%.1f", gbps));
         }
         io.out().flush();

@@ -1,5 +1,6 @@
 package dev.canal.tools;
 
+import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.backend.cuda.CudaDevice;
 import dev.canal.engine.backend.cuda.CudaProbe;
 import dev.canal.engine.backend.cuda.KernelDispatch;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Mixin;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -122,7 +124,8 @@ final class DoctorCommand implements Callable<Integer> {
     private static void device(PrintStream out, CudaDevice d) {
         out.printf(Locale.ROOT, "GPU %d: %s, %s, %.1f GiB, %d SMs, %s%n", d.ordinal(), d.name(), d.sm(),
                 d.totalMemory() / (double) (1L << 30), d.multiprocessors(),
-                d.unifiedMemory() ? "unified memory (weights are read in place)"
+                d.unifiedMemory() ? "unified memory (weights are still copied into device memory: reading the"
+                        + " mapped file in place is not implemented yet)"
                         : "discrete memory (weights are copied to the GPU)");
         KernelDispatch.Choice c = KernelDispatch.choose(d.major(), d.minor());
         out.println("  rule:     " + c.rule() + ": " + c.reason());
@@ -133,7 +136,11 @@ final class DoctorCommand implements Callable<Integer> {
         KernelTable.Row row = c.row().get();
         out.println("  row:      " + row.smName() + " " + row.name());
         out.println("  features: " + String.join(", ", row.features().present()));
-        Map<String, KernelTable.Mode> modes = row.formatModes();
+        // What the backend binds today, in the row's mode; the rest of the table's formats run on the CPU backend
+        // whatever the row says the hardware could do.
+        Map<String, KernelTable.Mode> modes = new LinkedHashMap<>();
+        row.formatModes().forEach((format, mode) ->
+                modes.put(format, CudaBackend.BOUND_FORMATS.contains(format) ? mode : KernelTable.Mode.CPU));
         for (KernelTable.Mode mode : KernelTable.Mode.values()) {
             List<String> formats = modes.entrySet().stream().filter(e -> e.getValue() == mode)
                     .map(Map.Entry::getKey).toList();
@@ -144,5 +151,8 @@ final class DoctorCommand implements Callable<Integer> {
             };
             out.println(label + (formats.isEmpty() ? "-" : String.join(", ", formats)));
         }
+        out.println("  use:      --device cuda" + (d.ordinal() == 0 ? "" : ":" + d.ordinal()) + " (the CUDA backend"
+                + " is not chosen on its own until it has been verified on a GPU; the block formats' GPU kernels"
+                + " are built but not wired yet)");
     }
 }

@@ -75,6 +75,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEV",
+            description = "cpu, or cuda / cuda:N for GPU N: the CUDA backend runs only when asked for until it has"
+                    + " been verified on a GPU (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "0",
             description = "Context positions; 0 = the model's maximum, at most 4096 (default: ${DEFAULT-VALUE}).")
     int ctxSize;
@@ -101,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
                     .withPenalties(repeatPenalty, 0f, 0f, SamplerSettings.defaults().penaltyLastN());
             if (seed != null) sampler = sampler.withSeed(seed);
             options = new GenerationOptions(maxTokens, sampler, stop);
-            loadOptions = LoadOptions.defaults().withContextLength(ctxSize);
+            loadOptions = LoadOptions.defaults().withContextLength(ctxSize).withDevice(device);
             if (threads != null) loadOptions = loadOptions.withThreads(threads);
         } catch (CanalException e) {
             throw new ParameterException(spec.commandLine(), "invalid option value: " + e.getMessage());

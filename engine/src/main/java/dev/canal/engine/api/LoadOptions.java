@@ -1,18 +1,34 @@
 package dev.canal.engine.api;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * How to load a model.
  *
  * @param threads       CPU threads for the kernels (≥ 1)
  * @param contextLength KV-cache positions per session; 0 = the model's max_position_embeddings capped at 4096
  * @param batchSize     most prompt tokens processed in one forward pass (prefill batch)
+ * @param device        where the model runs: {@code "cpu"} (the default), or {@code "cuda"} / {@code "cuda:N"} for
+ *                      GPU N. The CUDA backend is never chosen on its own yet: it has not been verified on a GPU,
+ *                      so it runs only when asked for, and a load that asks for it fails with the reason when it
+ *                      cannot run (no driver, no such GPU, no kernels for its SM, a weight format it cannot bind).
  */
-public record LoadOptions(int threads, int contextLength, int batchSize) {
+public record LoadOptions(int threads, int contextLength, int batchSize, String device) {
+    private static final Pattern DEVICE = Pattern.compile("cpu|cuda(?::(\\d{1,3}))?");
 
     public LoadOptions {
         if (threads < 1) throw new CanalException("threads must be at least 1, got " + threads);
         if (contextLength < 0) throw new CanalException("context length must not be negative, got " + contextLength);
         if (batchSize < 1) throw new CanalException("batch size must be at least 1, got " + batchSize);
+        if (device == null || !DEVICE.matcher(device).matches()) {
+            throw new CanalException("device must be cpu, cuda or cuda:N (N a GPU number), got " + device);
+        }
+    }
+
+    /** Options for the CPU. */
+    public LoadOptions(int threads, int contextLength, int batchSize) {
+        this(threads, contextLength, batchSize, "cpu");
     }
 
     public static LoadOptions defaults() {
@@ -20,14 +36,25 @@ public record LoadOptions(int threads, int contextLength, int batchSize) {
     }
 
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(n, contextLength, batchSize);
+        return new LoadOptions(n, contextLength, batchSize, device);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(threads, n, batchSize);
+        return new LoadOptions(threads, n, batchSize, device);
     }
 
     public LoadOptions withBatchSize(int n) {
-        return new LoadOptions(threads, contextLength, n);
+        return new LoadOptions(threads, contextLength, n, device);
+    }
+
+    public LoadOptions withDevice(String d) {
+        return new LoadOptions(threads, contextLength, batchSize, d);
+    }
+
+    /** The GPU number {@link #device} names, or -1 for the CPU. */
+    public int cudaOrdinal() {
+        Matcher m = DEVICE.matcher(device);
+        if (!m.matches() || device.equals("cpu")) return -1;
+        return m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
     }
 }

@@ -6,6 +6,7 @@ import dev.canal.engine.api.Model;
 import dev.canal.engine.api.ModelInfo;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.backend.cuda.CudaProbe;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.spi.Architecture;
@@ -43,7 +44,7 @@ public final class ModelLoader {
         try {
             ModelConfig config = source.config();
             Architecture architecture = Architectures.forConfig(config);
-            backend = new CpuBackend(options.threads());
+            backend = backend(options);
             DecoderModel decoder;
             try {
                 decoder = architecture.load(config, source.weights(), backend);
@@ -56,9 +57,11 @@ public final class ModelLoader {
                     : Math.min(config.maxPositionEmbeddings(), DEFAULT_CONTEXT);
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
             WeightStore weights = source.weights();
+            boolean cpu = backend instanceof CpuBackend;
+            String where = cpu ? backend.name() + " (" + options.threads() + " threads)" : backend.name();
+            String why = cpu ? whyCpu() : whyGpu((CudaBackend) backend);
             ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), weights.parameterCount(),
-                    weights.byteSize(), types(weights), context, config.vocabSize(),
-                    backend.name() + " (" + options.threads() + " threads)", whyCpu(), loadMillis);
+                    weights.byteSize(), types(weights), context, config.vocabSize(), where, why, loadMillis);
             return new LoadedModel(decoder, tokenizer, source.chatTemplate(), source.eosTokenIds(), context,
                     options.batchSize(), info, backend, weights);
         } catch (RuntimeException e) {
@@ -93,15 +96,27 @@ public final class ModelLoader {
         return all;
     }
 
+    /** The backend {@code options} ask for; a GPU that cannot run says why, as a load error. */
+    public static Backend backend(LoadOptions options) {
+        int gpu = options.cudaOrdinal();
+        return gpu < 0 ? new CpuBackend(options.threads()) : CudaBackend.open(gpu);
+    }
+
     /**
-     * Why the CPU runs the model, in one line. The CUDA backend exists but is not chosen automatically until it has
-     * been proven on a GPU; where no GPU is usable the probe says why (driver missing, no device, …).
+     * Why the CPU runs the model, in one line. The CUDA backend is not chosen on its own until it has been proven on
+     * a GPU; where no GPU is usable the probe says why (driver missing, no device, …).
      */
     private static String whyCpu() {
         CudaProbe.Result cuda = CudaProbe.probe();
         return cuda.unavailable().map(reason -> "GPU not used: " + reason)
-                .orElse("GPU not used: " + cuda.devices().size() + " CUDA device(s) found, but this build does not"
-                        + " select the CUDA backend automatically yet (see 'doctor')");
+                .orElse("GPU not used: " + cuda.devices().size() + " CUDA device(s) found; the CUDA backend runs only"
+                        + " when asked for (--device cuda) until it has been verified on a GPU (see 'doctor')");
+    }
+
+    /** The line that says which kernel-table row the GPU runs and the rule that chose it. */
+    private static String whyGpu(CudaBackend cuda) {
+        return cuda.device().name() + ", " + cuda.device().sm() + ": " + cuda.choice().rule() + ": "
+                + cuda.choice().reason();
     }
 
     private static String describe(Architecture a, ModelConfig c) {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The decoder ops on one GPU with canal's kernels (first version: dense F32/F16/BF16 weights copied to device
@@ -34,6 +35,13 @@ public final class CudaBackend implements Backend {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * The weight formats ({@link KernelTable#FORMAT_OPS} names) this backend binds: dense weights only, copied to
+     * device memory. The table's GEMV kernels for the block formats are in the fatbin but not wired to
+     * {@link #weight} yet, so a model in those formats runs on the CPU backend.
+     */
+    public static final Set<String> BOUND_FORMATS = Set.of("F32", "F16", "BF16");
+
     private final CudaDevice device;
     private final KernelDispatch.Choice choice;
     private final CudaContext context;
@@ -46,9 +54,19 @@ public final class CudaBackend implements Backend {
     private CudaBackend(CudaDevice device, KernelDispatch.Choice choice) {
         this.device = device;
         this.choice = choice;
+        // A build without kernels fails before the driver is touched, so nothing is left to release.
+        KernelImage.fatbin().orElseThrow(() -> new CanalException(name() + ": " + KernelImage.status()));
         this.context = CudaContext.open(device.ordinal());
-        this.kernels = CudaKernels.load();
-        this.tokens = own(context.alloc(4L * tokenCapacity));
+        CudaKernels loaded = null;
+        try {
+            loaded = CudaKernels.load();
+            this.kernels = loaded;
+            this.tokens = own(context.alloc(4L * tokenCapacity));
+        } catch (RuntimeException e) {
+            if (loaded != null) loaded.close();
+            context.close();
+            throw e;
+        }
     }
 
     /** The backend on device {@code ordinal}, or an exception saying why CUDA cannot run it here. */

@@ -1,0 +1,58 @@
+package dev.canal.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import dev.canal.engine.backend.cuda.CudaProbe;
+import dev.canal.engine.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --device} of run and bench: the CUDA backend runs only when asked for, and where it cannot run the user
+ * gets one line saying why, not a stack trace and not a silent CPU run.
+ */
+class DeviceOptionTest {
+
+    @Test
+    void runOnCudaWithoutAGpuSaysWhy() {
+        assumeFalse(CudaProbe.probe().available(), "a CUDA GPU is usable here; this checks the machine without one");
+        Cli.Result r = Cli.run("run", Fixtures.stories().toString(), "--raw", "--prompt", "", "--max-tokens", "4",
+                "--device", "cuda");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertEquals("", r.stdout());
+        assertTrue(r.stderr().startsWith("error: cuda:0: " + CudaProbe.probe().unavailable().orElseThrow()),
+                r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+    }
+
+    @Test
+    void benchOnCudaWithoutAGpuPrintsOnlyTheReason() {
+        assumeFalse(CudaProbe.probe().available(), "a CUDA GPU is usable here; this checks the machine without one");
+        Cli.Result r = Cli.run("bench", Fixtures.stories().toString(), "-p", "8", "-n", "4", "-r", "1",
+                "--device", "cuda:1");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertEquals("", r.stdout()); // no table header before the error
+        assertTrue(r.stderr().startsWith("error: cuda:1: "), r.stderr());
+    }
+
+    @Test
+    void aDeviceNameThatIsNeitherIsRefused() {
+        Cli.Result run = Cli.run("run", Fixtures.stories().toString(), "--prompt", "", "--device", "gpu");
+        assertEquals(2, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("device must be cpu, cuda or cuda:N (N a GPU number), got gpu"),
+                run.stderr());
+        Cli.Result bench = Cli.run("bench", Fixtures.stories().toString(), "--device", "tpu");
+        assertEquals(1, bench.exitCode(), bench.stderr());
+        assertTrue(bench.stderr().contains("got tpu"), bench.stderr());
+    }
+
+    @Test
+    void theCpuStaysTheDefaultAndSaysWhyNoGpuIsUsed() {
+        Cli.Result r = Cli.run("run", Fixtures.stories().toString(), "--raw", "--prompt", "", "--max-tokens", "4",
+                "--temperature", "0", "--verbose");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("backend: cpu ("), r.stderr());
+        assertTrue(r.stderr().contains("GPU not used: "), r.stderr());
+    }
+}
