@@ -3,10 +3,15 @@ package dev.canal.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.canal.engine.backend.cuda.CudaProbe;
+import dev.canal.engine.backend.cuda.KernelImage;
 import dev.canal.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * {@code --device} of run and bench: the CUDA backend runs only when asked for, and where it cannot run the user
@@ -34,6 +39,20 @@ class DeviceOptionTest {
         assertEquals(1, r.exitCode(), r.stderr());
         assertEquals("", r.stdout()); // no table header before the error
         assertTrue(r.stderr().startsWith("error: cuda:1: "), r.stderr());
+    }
+
+    /** Issue 5's AWQ must-show and issue 6's "greedy output equals the CPU backend's", on a GPU where there is one. */
+    @Test
+    void onAGpuTheAwqFixtureGivesItsExpectedGreedyText() throws Exception {
+        CudaProbe.Result probe = CudaProbe.probe();
+        assumeTrue(probe.available(), "needs a GPU: " + probe.unavailable().orElse(""));
+        assumeTrue(KernelImage.fatbin().isPresent(), KernelImage.status());
+        Path awq = Fixtures.model("stories260K-awq-derived");
+        Cli.Result r = Cli.run("run", awq.toString(), "--raw", "--prompt", "", "--temperature", "0",
+                "--max-tokens", "200", "--device", "cuda", "--verbose");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(Files.readString(awq.resolve("expected_greedy_200.txt")), r.stdout());
+        assertTrue(r.stderr().contains("backend: cuda:0; "), r.stderr());
     }
 
     @Test

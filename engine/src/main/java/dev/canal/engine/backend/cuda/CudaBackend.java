@@ -10,6 +10,7 @@ import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.KvCache;
 import dev.canal.engine.backend.Rope;
 import dev.canal.engine.backend.Weight;
+import dev.canal.engine.quant.awq.AwqMatrix;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 
@@ -24,10 +25,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The decoder ops on one GPU with canal's kernels (first version: dense F32/F16/BF16 weights copied to device
- * memory, GEMV kernels for every matmul, the legacy default stream, one thread). Still to come, in this order:
- * cuBLAS for prefill matmuls, registering mapped weights in place on unified-memory devices (DESIGN.md "Memory"),
- * the quantized formats of the kernel table, a non-blocking stream and CUDA graphs for decode.
+ * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0 and AWQ int4 weights
+ * copied to device memory as stored, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
+ * the host, the legacy default stream, one thread). Chosen only when asked for ({@code --device cuda}) until it has
+ * run on a GPU. Still to come, in this order: cuBLAS for prefill matmuls, registering mapped weights in place on
+ * unified-memory devices (DESIGN.md "Memory"), FP8 and NVFP4 weights, a non-blocking stream and CUDA graphs for
+ * decode.
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
@@ -36,11 +39,14 @@ public final class CudaBackend implements Backend {
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * The weight formats ({@link KernelTable#FORMAT_OPS} names) this backend binds: dense weights only, copied to
-     * device memory. The table's GEMV kernels for the block formats are in the fatbin but not wired to
-     * {@link #weight} yet, so a model in those formats runs on the CPU backend.
+     * The weight formats ({@link KernelTable#FORMAT_OPS} names) this backend binds, each copied to device memory as
+     * stored and multiplied by its GEMV kernel. FP8 and NVFP4 have kernels in the fatbin but are not wired to
+     * {@link #weight} yet: a model in those formats runs on the CPU backend.
      */
-    public static final Set<String> BOUND_FORMATS = Set.of("F32", "F16", "BF16");
+    public static final Set<String> BOUND_FORMATS = Set.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "AWQ int4");
+
+    /** ggml block formats and their GEMV kernels (rows of whole blocks, as GGUF stores them). */
+    private static final Map<String, String> BLOCK_GEMVS = Map.of("Q8_0", "canal_gemv_q8_0", "Q4_0", "canal_gemv_q4_0");
 
     private final CudaDevice device;
     private final KernelDispatch.Choice choice;
@@ -97,7 +103,12 @@ public final class CudaBackend implements Backend {
 
     // --- memory
 
+    /** A dense or ggml block-quantized weight: {@code dtype} F32, F16, BF16 or BLOCK (then the tensor's format). */
     record DeviceWeight(Tensor tensor, long rows, long cols, DType dtype, long pointer) implements Weight { }
+
+    /** An AutoAWQ GEMM linear layer: its three tensors on the device, as stored. */
+    record DeviceAwqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, int group)
+            implements Weight { }
 
     record DeviceActivations(int rows, int cols, long pointer) implements Activations { }
 
@@ -107,9 +118,13 @@ public final class CudaBackend implements Backend {
     @Override
     public Weight weight(Tensor tensor) {
         DType dtype = tensor.dtype();
-        if (!dtype.isDenseFloat() || tensor.format() != null) {
-            throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName()
-                    + " is not supported by the cuda backend yet (expected F32, F16 or BF16)");
+        if (dtype == DType.PACKED && tensor.packed() instanceof AwqMatrix awq) return awqWeight(tensor, awq);
+        if (dtype == DType.BLOCK && BLOCK_GEMVS.containsKey(tensor.format().name()) && tensor.rank() == 2) {
+            return new DeviceWeight(tensor, tensor.dim(0), tensor.dim(1), DType.BLOCK, own(context.copyOf(tensor.data())));
+        }
+        if (!dtype.isDenseFloat()) {
+            throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName() + " is not supported by the"
+                    + " cuda backend yet (expected F32, F16, BF16, Q8_0, Q4_0 or AWQ int4; --device cpu runs it)");
         }
         if (tensor.rank() != 1 && tensor.rank() != 2) {
             throw new CanalException("tensor " + tensor.name() + ": shape " + tensor.shapeString()
@@ -126,6 +141,11 @@ public final class CudaBackend implements Backend {
             }
         }
         return new DeviceWeight(tensor, rows, cols, dtype, own(context.copyOf(tensor.data())));
+    }
+
+    private Weight awqWeight(Tensor tensor, AwqMatrix awq) {
+        return new DeviceAwqWeight(tensor, awq.rows(), awq.cols(), own(context.copyOf(awq.qweight().data())),
+                own(context.copyOf(awq.qzeros().data())), own(context.copyOf(awq.scales().data())), awq.groupSize());
     }
 
     private static float element(Tensor t, long i) {
@@ -169,6 +189,18 @@ public final class CudaBackend implements Backend {
                         + " is outside the embedding table's " + t.rows() + " rows");
             }
         }
+        if (t.dtype() == DType.BLOCK) {
+            // A ggml-quantized table (GGUF token_embd) is gathered on the host from the mapped file, as llama.cpp
+            // keeps it on the CPU: rows tokens' worth of floats cross the bus, not a dequantized table.
+            int cols = (int) t.cols();
+            float[] gathered = new float[rows * cols];
+            long rowBytes = t.tensor().format().rowBytes(cols);
+            for (int r = 0; r < rows; r++) {
+                t.tensor().format().dequantizeRow(t.tensor().data(), ids[r] * rowBytes, gathered, r * cols, cols);
+            }
+            if (rows > 0) context.upload(o.pointer(), MemorySegment.ofArray(gathered));
+            return;
+        }
         context.upload(tokens, MemorySegment.ofArray(java.util.Arrays.copyOf(ids, rows)));
         String kernel = switch (t.dtype()) {
             case F32 -> "canal_embed_f32";
@@ -196,6 +228,17 @@ public final class CudaBackend implements Backend {
     @Override
     public void matmul(Activations out, Activations x, Weight w, int rows) {
         DeviceActivations o = act(out, rows), in = act(x, rows);
+        if (w instanceof DeviceAwqWeight a) {
+            if (in.cols() != a.cols() || o.cols() != a.rows()) {
+                throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + a.tensor() + "ᵀ into " + shape(o));
+            }
+            if (rows > 0) {
+                // a block of 32 × 8 threads takes 256 output columns (32 packed words of 8)
+                kernels.launch("canal_gemv_awq_int4", (int) ((a.rows() + 255) / 256), rows, 32, 8, 0, o.pointer(),
+                        a.qweight(), a.qzeros(), a.scales(), in.pointer(), in.cols(), (int) a.rows(), a.group());
+            }
+            return;
+        }
         DeviceWeight m = weight(w);
         if (in.cols() != m.cols() || o.cols() != m.rows()) {
             throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + m.tensor() + "ᵀ into " + shape(o));
@@ -203,6 +246,7 @@ public final class CudaBackend implements Backend {
         String kernel = switch (m.dtype()) {
             case F32 -> "canal_gemv_f32";
             case F16 -> "canal_gemv_f16";
+            case BLOCK -> BLOCK_GEMVS.get(m.tensor().format().name());
             default -> "canal_gemv_bf16";
         };
         int outs = (int) m.rows();

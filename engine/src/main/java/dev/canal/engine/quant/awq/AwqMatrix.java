@@ -92,6 +92,24 @@ public final class AwqMatrix implements PackedMatrix {
         this.name = "AWQ int4 g" + groupSize;
     }
 
+    /** Input rows per (zero, scale) group. */
+    public int groupSize() {
+        return group;
+    }
+
+    /** The AutoAWQ tensors: qweight I32 [in, out/8], qzeros I32 [in/G, out/8], scales F16 [in/G, out]. */
+    public Tensor qweight() {
+        return qweight;
+    }
+
+    public Tensor qzeros() {
+        return qzeros;
+    }
+
+    public Tensor scales() {
+        return scales;
+    }
+
     @Override
     public String formatName() {
         return name;
