@@ -3,11 +3,10 @@ package dev.canal.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.canal.engine.backend.cuda.CudaProbe;
-import dev.canal.engine.backend.cuda.KernelImage;
 import dev.canal.engine.testing.Fixtures;
+import dev.canal.engine.testing.GpuForTests;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -44,9 +43,7 @@ class DeviceOptionTest {
     /** Issue 5's AWQ must-show and issue 6's "greedy output equals the CPU backend's", on a GPU where there is one. */
     @Test
     void onAGpuTheAwqFixtureGivesItsExpectedGreedyText() throws Exception {
-        CudaProbe.Result probe = CudaProbe.probe();
-        assumeTrue(probe.available(), "needs a GPU: " + probe.unavailable().orElse(""));
-        assumeTrue(KernelImage.fatbin().isPresent(), KernelImage.status());
+        GpuForTests.require();
         Path awq = Fixtures.model("stories260K-awq-derived");
         Cli.Result r = Cli.run("run", awq.toString(), "--raw", "--prompt", "", "--temperature", "0",
                 "--max-tokens", "200", "--device", "cuda", "--verbose");

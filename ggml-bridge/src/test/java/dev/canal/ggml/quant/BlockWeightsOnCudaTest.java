@@ -2,18 +2,15 @@ package dev.canal.ggml.quant;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.canal.engine.backend.Activations;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.backend.cuda.CudaDevice;
-import dev.canal.engine.backend.cuda.CudaProbe;
-import dev.canal.engine.backend.cuda.KernelDispatch;
-import dev.canal.engine.backend.cuda.KernelImage;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.testing.GpuForTests;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -29,12 +26,7 @@ class BlockWeightsOnCudaTest {
 
     @Test
     void q8_0AndQ4_0OnTheGpuMatchTheCpuBackend() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        assumeTrue(probe.available(), "needs a GPU: " + probe.unavailable().orElse(""));
-        assumeTrue(KernelImage.fatbin().isPresent(), KernelImage.status());
-        CudaDevice d = probe.devices().getFirst();
-        KernelDispatch.Choice choice = KernelDispatch.choose(d.major(), d.minor());
-        assumeTrue(choice.gpu(), d.name() + ": " + choice.reason());
+        CudaDevice d = GpuForTests.require();
         for (QuantFormat format : new QuantFormat[] {new Q8_0Format(), new Q4_0Format()}) {
             try (Arena arena = Arena.ofConfined(); CpuBackend cpu = new CpuBackend(1);
                  CudaBackend gpu = CudaBackend.open(d.ordinal())) {

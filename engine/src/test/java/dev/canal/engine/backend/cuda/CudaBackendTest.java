@@ -1,7 +1,6 @@
 package dev.canal.engine.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.canal.engine.backend.Activations;
 import dev.canal.engine.backend.AttentionShape;
@@ -12,6 +11,7 @@ import dev.canal.engine.backend.Weight;
 import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.testing.GpuForTests;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -29,12 +29,7 @@ class CudaBackendTest {
 
     @Test
     void everyOpMatchesTheCpuBackend() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        assumeTrue(probe.available(), "needs a GPU: " + probe.unavailable().orElse(""));
-        assumeTrue(KernelImage.fatbin().isPresent(), KernelImage.status());
-        CudaDevice d = probe.devices().getFirst();
-        KernelDispatch.Choice choice = KernelDispatch.choose(d.major(), d.minor());
-        assumeTrue(choice.gpu(), d.name() + ": " + choice.reason());
+        CudaDevice d = GpuForTests.require();
 
         int vocab = 50, dim = 128, heads = 4, kvHeads = 2, headDim = 32, hidden = 96, rows = 3;
         Tensor table = tensor("embed", DType.F16, vocab, dim);

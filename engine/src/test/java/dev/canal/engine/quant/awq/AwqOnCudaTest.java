@@ -1,17 +1,13 @@
 package dev.canal.engine.quant.awq;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.canal.engine.backend.Activations;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.backend.cuda.CudaDevice;
-import dev.canal.engine.backend.cuda.CudaProbe;
-import dev.canal.engine.backend.cuda.KernelDispatch;
-import dev.canal.engine.backend.cuda.KernelImage;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.testing.GpuForTests;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -24,12 +20,7 @@ class AwqOnCudaTest {
 
     @Test
     void awqMatmulOnTheGpuMatchesTheReference() {
-        CudaProbe.Result probe = CudaProbe.probe();
-        assumeTrue(probe.available(), "needs a GPU: " + probe.unavailable().orElse(""));
-        assumeTrue(KernelImage.fatbin().isPresent(), KernelImage.status());
-        CudaDevice d = probe.devices().getFirst();
-        KernelDispatch.Choice choice = KernelDispatch.choose(d.major(), d.minor());
-        assumeTrue(choice.gpu(), d.name() + ": " + choice.reason());
+        CudaDevice d = GpuForTests.require();
 
         try (CudaBackend gpu = CudaBackend.open(d.ordinal())) {
             AwqMatrixTest.assertMatchesReference(LAYER, X, ROWS, multiply(gpu, LAYER, X, ROWS), OUT);
