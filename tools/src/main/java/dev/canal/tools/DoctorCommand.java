@@ -152,7 +152,6 @@ final class DoctorCommand implements Callable<Integer> {
             out.println(label + (formats.isEmpty() ? "-" : String.join(", ", formats)));
         }
         out.println("  use:      --device cuda" + (d.ordinal() == 0 ? "" : ":" + d.ordinal()) + " (the CUDA backend"
-                + " is not chosen on its own until it has been verified on a GPU; FP8 and NVFP4 kernels are built"
-                + " but not wired to it yet)");
+                + " is not chosen on its own until it has been verified on a GPU)");
     }
 }

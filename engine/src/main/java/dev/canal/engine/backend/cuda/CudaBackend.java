@@ -11,6 +11,8 @@ import dev.canal.engine.backend.KvCache;
 import dev.canal.engine.backend.Rope;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.quant.awq.AwqMatrix;
+import dev.canal.engine.quant.fp8.Fp8Matrix;
+import dev.canal.engine.quant.nvfp4.Nvfp4Matrix;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 
@@ -25,12 +27,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0 and AWQ int4 weights
- * copied to device memory as stored, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
+ * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, FP8 and NVFP4
+ * weights copied to device memory as stored, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
  * the host, the legacy default stream, one thread). Chosen only when asked for ({@code --device cuda}) until it has
  * run on a GPU. Still to come, in this order: cuBLAS for prefill matmuls, registering mapped weights in place on
- * unified-memory devices (DESIGN.md "Memory"), FP8 and NVFP4 weights, a non-blocking stream and CUDA graphs for
- * decode.
+ * unified-memory devices (DESIGN.md "Memory"), cuBLASLt for FP8/FP4 where the SM has the tensor cores, a
+ * non-blocking stream and CUDA graphs for decode.
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
@@ -40,10 +42,11 @@ public final class CudaBackend implements Backend {
 
     /**
      * The weight formats ({@link KernelTable#FORMAT_OPS} names) this backend binds, each copied to device memory as
-     * stored and multiplied by its GEMV kernel. FP8 and NVFP4 have kernels in the fatbin but are not wired to
-     * {@link #weight} yet: a model in those formats runs on the CPU backend.
+     * stored and multiplied by its GEMV kernel (FP8 with per-tensor or per-channel scales; NVFP4 by the software
+     * kernel, cuBLASLt's FP4 path is still to come).
      */
-    public static final Set<String> BOUND_FORMATS = Set.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "AWQ int4");
+    public static final Set<String> BOUND_FORMATS =
+            Set.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "AWQ int4", "FP8 E4M3", "NVFP4");
 
     /** ggml block formats and their GEMV kernels (rows of whole blocks, as GGUF stores them). */
     private static final Map<String, String> BLOCK_GEMVS = Map.of("Q8_0", "canal_gemv_q8_0", "Q4_0", "canal_gemv_q4_0");
@@ -106,6 +109,14 @@ public final class CudaBackend implements Backend {
     /** A dense or ggml block-quantized weight: {@code dtype} F32, F16, BF16 or BLOCK (then the tensor's format). */
     record DeviceWeight(Tensor tensor, long rows, long cols, DType dtype, long pointer) implements Weight { }
 
+    /** FP8 E4M3 [out, in] bytes and float scales: one for the tensor, or one per output row ({@code perChannel}). */
+    record DeviceFp8Weight(Tensor tensor, long rows, long cols, long weight, long scales, boolean perChannel)
+            implements Weight { }
+
+    /** NVFP4: E2M1 pairs [out, in/2], E4M3 block scales [out, in/16], and the global multiplier. */
+    record DeviceNvfp4Weight(Tensor tensor, long rows, long cols, long packed, long blockScales, float global)
+            implements Weight { }
+
     /** An AutoAWQ GEMM linear layer: its three tensors on the device, as stored. */
     record DeviceAwqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, int group)
             implements Weight { }
@@ -119,12 +130,17 @@ public final class CudaBackend implements Backend {
     public Weight weight(Tensor tensor) {
         DType dtype = tensor.dtype();
         if (dtype == DType.PACKED && tensor.packed() instanceof AwqMatrix awq) return awqWeight(tensor, awq);
+        if (dtype == DType.PACKED && tensor.packed() instanceof Fp8Matrix fp8) return fp8Weight(tensor, fp8);
+        if (dtype == DType.PACKED && tensor.packed() instanceof Nvfp4Matrix nv) {
+            return new DeviceNvfp4Weight(tensor, nv.rows(), nv.cols(), own(context.copyOf(nv.packedTensor().data())),
+                    own(context.copyOf(nv.scalesTensor().data())), nv.globalMultiplier());
+        }
         if (dtype == DType.BLOCK && BLOCK_GEMVS.containsKey(tensor.format().name()) && tensor.rank() == 2) {
             return new DeviceWeight(tensor, tensor.dim(0), tensor.dim(1), DType.BLOCK, own(context.copyOf(tensor.data())));
         }
         if (!dtype.isDenseFloat()) {
             throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName() + " is not supported by the"
-                    + " cuda backend yet (expected F32, F16, BF16, Q8_0, Q4_0 or AWQ int4; --device cpu runs it)");
+                    + " cuda backend yet (expected F32, F16, BF16, Q8_0, Q4_0, AWQ int4, FP8 E4M3 or NVFP4; --device cpu runs it)");
         }
         if (tensor.rank() != 1 && tensor.rank() != 2) {
             throw new CanalException("tensor " + tensor.name() + ": shape " + tensor.shapeString()
@@ -141,6 +157,20 @@ public final class CudaBackend implements Backend {
             }
         }
         return new DeviceWeight(tensor, rows, cols, dtype, own(context.copyOf(tensor.data())));
+    }
+
+    /** canal_gemv_fp8_e4m3 scales a whole row by one float: per-tensor or per-channel scales, not blocks. */
+    private Weight fp8Weight(Tensor tensor, Fp8Matrix fp8) {
+        boolean wholeRows = fp8.blockCols() >= fp8.cols();
+        boolean perTensor = wholeRows && fp8.blockRows() >= fp8.rows();
+        boolean perChannel = wholeRows && fp8.blockRows() == 1;
+        if (!perTensor && !perChannel) {
+            throw new CanalException("tensor " + tensor.name() + ": " + fp8.formatName() + " with "
+                    + fp8.blockRows() + " × " + fp8.blockCols() + " scale blocks is not supported by the cuda backend"
+                    + " yet (per-tensor and per-channel scales are; --device cpu runs it)");
+        }
+        return new DeviceFp8Weight(tensor, fp8.rows(), fp8.cols(), own(context.copyOf(fp8.weightTensor().data())),
+                own(context.copyOf(MemorySegment.ofArray(fp8.scales()))), perChannel && !perTensor);
     }
 
     private Weight awqWeight(Tensor tensor, AwqMatrix awq) {
@@ -229,9 +259,7 @@ public final class CudaBackend implements Backend {
     public void matmul(Activations out, Activations x, Weight w, int rows) {
         DeviceActivations o = act(out, rows), in = act(x, rows);
         if (w instanceof DeviceAwqWeight a) {
-            if (in.cols() != a.cols() || o.cols() != a.rows()) {
-                throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + a.tensor() + "ᵀ into " + shape(o));
-            }
+            checkProduct(in, o, a.tensor(), a.rows(), a.cols());
             if (rows > 0) {
                 // a block of 32 × 8 threads takes 256 output columns (32 packed words of 8)
                 kernels.launch("canal_gemv_awq_int4", (int) ((a.rows() + 255) / 256), rows, 32, 8, 0, o.pointer(),
@@ -239,10 +267,24 @@ public final class CudaBackend implements Backend {
             }
             return;
         }
-        DeviceWeight m = weight(w);
-        if (in.cols() != m.cols() || o.cols() != m.rows()) {
-            throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + m.tensor() + "ᵀ into " + shape(o));
+        if (w instanceof DeviceFp8Weight f) {
+            checkProduct(in, o, f.tensor(), f.rows(), f.cols());
+            if (rows > 0) {
+                kernels.launch("canal_gemv_fp8_e4m3", gemvBlocks(f.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                        f.weight(), f.scales(), f.perChannel() ? 1 : 0, in.pointer(), in.cols(), (int) f.rows());
+            }
+            return;
         }
+        if (w instanceof DeviceNvfp4Weight n) {
+            checkProduct(in, o, n.tensor(), n.rows(), n.cols());
+            if (rows > 0) {
+                kernels.launch("canal_gemv_nvfp4", gemvBlocks(n.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                        n.packed(), n.blockScales(), n.global(), in.pointer(), in.cols(), (int) n.rows());
+            }
+            return;
+        }
+        DeviceWeight m = weight(w);
+        checkProduct(in, o, m.tensor(), m.rows(), m.cols());
         String kernel = switch (m.dtype()) {
             case F32 -> "canal_gemv_f32";
             case F16 -> "canal_gemv_f16";
@@ -251,7 +293,7 @@ public final class CudaBackend implements Backend {
         };
         int outs = (int) m.rows();
         if (rows > 0) {
-            kernels.launch(kernel, (outs + GEMV_WARPS - 1) / GEMV_WARPS, rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+            kernels.launch(kernel, gemvBlocks(outs), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                     m.pointer(), in.pointer(), in.cols(), outs);
         }
     }
@@ -367,6 +409,18 @@ public final class CudaBackend implements Backend {
         if (!(a instanceof DeviceActivations d)) throw new IllegalArgumentException("not cuda activations: " + a);
         if (rows < 0 || rows > d.rows()) throw new IllegalArgumentException(rows + " rows requested of " + shape(d));
         return d;
+    }
+
+    /** x [rows, in] · Wᵀ [in, out] into [rows, out]: the shapes must agree. */
+    private static void checkProduct(DeviceActivations in, DeviceActivations out, Tensor w, long wRows, long wCols) {
+        if (in.cols() != wCols || out.cols() != wRows) {
+            throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + w + "ᵀ into " + shape(out));
+        }
+    }
+
+    /** Blocks of a warp-per-output GEMV ({@link #GEMV_WARPS} warps a block). */
+    private static int gemvBlocks(long outs) {
+        return (int) ((outs + GEMV_WARPS - 1) / GEMV_WARPS);
     }
 
     private static DeviceWeight weight(Weight w) {

@@ -26,6 +26,7 @@ public final class Fp8Matrix extends RowDecodingMatrix {
     private final int colBlocks;
     private final int vectorEnd;
     private final List<Tensor> parts;
+    private final Tensor weightTensor;
 
     /**
      * @param weight    the F8_E4M3 [out, in] tensor
@@ -46,6 +47,7 @@ public final class Fp8Matrix extends RowDecodingMatrix {
         }
         this.formatName = formatName;
         this.weight = weight.data();
+        this.weightTensor = weight;
         this.scales = scales;
         this.blockRows = blockRows;
         this.blockCols = blockCols;
@@ -54,6 +56,24 @@ public final class Fp8Matrix extends RowDecodingMatrix {
         int lanes = F.length();
         int extra = Kernels.B.length() - lanes;
         this.vectorEnd = cols - extra < lanes ? 0 : F.loopBound(cols - extra);
+    }
+
+    /** The F8_E4M3 [out, in] tensor, for a backend that copies it elsewhere. */
+    public Tensor weightTensor() {
+        return weightTensor;
+    }
+
+    /** The multipliers, row-major [ceil(out / blockRows), ceil(in / blockCols)] (a copy). */
+    public float[] scales() {
+        return scales.clone();
+    }
+
+    public int blockRows() {
+        return blockRows;
+    }
+
+    public int blockCols() {
+        return blockCols;
     }
 
     @Override

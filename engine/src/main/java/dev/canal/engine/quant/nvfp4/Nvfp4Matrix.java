@@ -49,6 +49,9 @@ public final class Nvfp4Matrix extends RowDecodingMatrix {
     private final float[] scaleTable;
     private final int vectorEnd;
     private final List<Tensor> parts;
+    private final Tensor packedTensor;
+    private final Tensor scalesTensor;
+    private final float globalMultiplier;
 
     /**
      * @param packed      U8 [out, in/2]
@@ -64,6 +67,9 @@ public final class Nvfp4Matrix extends RowDecodingMatrix {
         this.formatName = formatName;
         this.packed = packed.data();
         this.scales = scales.data();
+        this.packedTensor = packed;
+        this.scalesTensor = scales;
+        this.globalMultiplier = divide ? 1 / global : global;
         this.scaleTable = new float[256];
         for (int c = 0; c < 256; c++) scaleTable[c] = divide ? E4m3.decode(c) / global : E4m3.decode(c) * global;
         this.parts = List.copyOf(parts);
@@ -83,6 +89,24 @@ public final class Nvfp4Matrix extends RowDecodingMatrix {
         int[] idx = new int[L];
         for (int n = 0; n < L; n++) idx[n] = (n & 1) == 0 ? from + n / 2 : L + from + n / 2;
         return IntVector.fromArray(I, idx, 0);
+    }
+
+    /** U8 [out, in/2]: two E2M1 codes per byte. */
+    public Tensor packedTensor() {
+        return packedTensor;
+    }
+
+    /** F8_E4M3 [out, in/16]: a scale per 16 elements of a row. */
+    public Tensor scalesTensor() {
+        return scalesTensor;
+    }
+
+    /**
+     * What multiplies e2m1 · block scale for the global factor: ModelOpt's weight_scale_2, or the reciprocal of
+     * compressed-tensors' weight_global_scale (the CPU table divides instead, as that producer rounds).
+     */
+    public float globalMultiplier() {
+        return globalMultiplier;
     }
 
     @Override

@@ -1,0 +1,120 @@
+package dev.canal.engine.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.canal.engine.backend.Activations;
+import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.cpu.CpuBackend;
+import dev.canal.engine.quant.fp8.Fp8Matrix;
+import dev.canal.engine.quant.nvfp4.Nvfp4Matrix;
+import dev.canal.engine.tensor.DType;
+import dev.canal.engine.tensor.PackedMatrix;
+import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.testing.GpuForTests;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * FP8 (per-tensor and per-channel scales) and NVFP4 layers bound by the CUDA backend multiply like the CPU backend.
+ * The GPU case needs a GPU and is skipped with the reason; the CPU case checks the harness against the dequantized
+ * weights here.
+ */
+class PackedFormatsOnCudaTest {
+    private static final int ROWS = 3, IN = 256, OUT = 70;
+
+    @Test
+    void onTheGpuTheyMatchTheCpuBackend() {
+        CudaDevice d = GpuForTests.require();
+        for (PackedMatrix m : matrices()) {
+            float[] x = activations();
+            float[] a, b;
+            try (CpuBackend cpu = new CpuBackend(1)) {
+                a = multiply(cpu, m, x);
+            }
+            try (CudaBackend gpu = CudaBackend.open(d.ordinal())) {
+                b = multiply(gpu, m, x);
+            }
+            assertClose(a, b, m.formatName() + " cpu vs cuda");
+        }
+    }
+
+    @Test
+    void onTheCpuTheyMatchTheDequantizedWeights() {
+        for (PackedMatrix m : matrices()) {
+            float[] x = activations();
+            float[] y;
+            try (CpuBackend cpu = new CpuBackend(1)) {
+                y = multiply(cpu, m, x);
+            }
+            float[] w = new float[IN];
+            float[] reference = new float[ROWS * OUT];
+            for (int o = 0; o < OUT; o++) {
+                m.dequantizeRow(o, w, 0);
+                for (int r = 0; r < ROWS; r++) {
+                    double s = 0;
+                    for (int i = 0; i < IN; i++) s += (double) x[r * IN + i] * w[i];
+                    reference[r * OUT + o] = (float) s;
+                }
+            }
+            assertClose(reference, y, m.formatName() + " cpu vs dequantized");
+        }
+    }
+
+    private static List<PackedMatrix> matrices() {
+        Random random = new Random(5);
+        byte[] e4m3 = new byte[OUT * IN];
+        for (int i = 0; i < e4m3.length; i++) {
+            int code = random.nextInt(256);
+            if ((code & 0x7F) == 0x7F) code &= 0xF0; // 0x7F / 0xFF are NaN in E4M3
+            e4m3[i] = (byte) code;
+        }
+        Tensor fp8 = new Tensor("fp8.weight", DType.F8_E4M3, new long[] {OUT, IN}, MemorySegment.ofArray(e4m3));
+        float[] channel = new float[OUT];
+        for (int o = 0; o < OUT; o++) channel[o] = 0.001f + random.nextFloat() * 0.01f;
+
+        byte[] packed = new byte[OUT * IN / 2];
+        random.nextBytes(packed);
+        byte[] blockScales = new byte[OUT * IN / 16];
+        for (int i = 0; i < blockScales.length; i++) blockScales[i] = (byte) (0x20 + random.nextInt(0x30)); // positive
+        Tensor nvPacked = new Tensor("nv.weight", DType.U8, new long[] {OUT, IN / 2}, MemorySegment.ofArray(packed));
+        Tensor nvScales = new Tensor("nv.weight_scale", DType.F8_E4M3, new long[] {OUT, IN / 16},
+                MemorySegment.ofArray(blockScales));
+        return List.of(
+                new Fp8Matrix("FP8 E4M3 tensor", fp8, new float[] {0.004f}, OUT, IN, List.of(fp8)),
+                new Fp8Matrix("FP8 E4M3 channel", fp8, channel, 1, IN, List.of(fp8)),
+                new Nvfp4Matrix("NVFP4", nvPacked, nvScales, 0.02f, false, List.of(nvPacked, nvScales)),
+                new Nvfp4Matrix("NVFP4 (global divides)", nvPacked, nvScales, 50f, true, List.of(nvPacked, nvScales)));
+    }
+
+    private static float[] activations() {
+        Random random = new Random(6);
+        float[] x = new float[ROWS * IN];
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+        return x;
+    }
+
+    /** x (put on the backend through an F32 embedding table) times the matrix, read back row by row. */
+    private static float[] multiply(Backend be, PackedMatrix m, float[] x) {
+        Tensor table = new Tensor("x", DType.F32, new long[] {ROWS, IN}, MemorySegment.ofArray(x.clone()));
+        Activations xa = be.allocate(ROWS, IN), ya = be.allocate(ROWS, OUT);
+        be.embed(xa, be.weight(table), new int[] {0, 1, 2}, ROWS);
+        be.matmul(ya, xa, be.weight(Tensor.packed("l", m)), ROWS);
+        float[] y = new float[ROWS * OUT], row = new float[OUT];
+        for (int r = 0; r < ROWS; r++) {
+            be.read(ya, r, row);
+            System.arraycopy(row, 0, y, r * OUT, OUT);
+        }
+        return y;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            float tol = 1e-4f * Math.max(1, Math.abs(expected[i]));
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tol,
+                    what + " at " + i + ": " + expected[i] + " vs " + actual[i]);
+        }
+    }
+}
