@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
             boolean headed = false;
             for (int t : threadCounts) {
                 LoadOptions options = new LoadOptions(t, 0, batch, device);
-                try (Backend backend = ModelLoader.backend(options)) {
+                try (Backend backend = ModelLoader.backend(options, source)) {
                     if (!json && !headed) header(); // once the backend is open: an error comes alone
                     headed = true;
                     DecoderModel decoder = arch.load(source.config(), source.weights(), backend);

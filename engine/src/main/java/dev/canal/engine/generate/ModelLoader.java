@@ -44,7 +44,7 @@ public final class ModelLoader {
         try {
             ModelConfig config = source.config();
             Architecture architecture = Architectures.forConfig(config);
-            backend = backend(options);
+            backend = backend(options, source);
             DecoderModel decoder;
             try {
                 decoder = architecture.load(config, source.weights(), backend);
@@ -96,10 +96,21 @@ public final class ModelLoader {
         return all;
     }
 
-    /** The backend {@code options} ask for; a GPU that cannot run says why, as a load error. */
-    public static Backend backend(LoadOptions options) {
+    /**
+     * The backend {@code options} ask for, to run {@code source}: a GPU that cannot run says why, and one whose free
+     * memory the weights would not fit says by how much, as load errors before any upload.
+     */
+    public static Backend backend(LoadOptions options, ModelSource source) {
         int gpu = options.cudaOrdinal();
-        return gpu < 0 ? new CpuBackend(options.threads()) : CudaBackend.open(gpu);
+        if (gpu < 0) return new CpuBackend(options.threads());
+        CudaBackend cuda = CudaBackend.open(gpu);
+        try {
+            cuda.checkFits(source.location(), source.weights().byteSize());
+            return cuda;
+        } catch (RuntimeException e) {
+            cuda.close();
+            throw e;
+        }
     }
 
     /**

@@ -91,6 +91,33 @@ public final class CudaBackend implements Backend {
         return new CudaBackend(d, choice);
     }
 
+    /**
+     * Device memory kept free beyond the weights: the KV cache (a 1B model's 4096 positions in f32 are 256 MiB),
+     * activations and the module's own allocations.
+     */
+    static final long HEADROOM = 512L << 20;
+
+    /**
+     * Fails before any upload when {@code weightBytes} of weights would not fit this GPU's free memory with
+     * {@link #HEADROOM} to spare, saying by how much, instead of a cuMemAlloc error halfway through the load.
+     */
+    public void checkFits(String what, long weightBytes) {
+        long[] info = context.memoryInfo();
+        String refusal = shortfall(name() + " (" + device.name() + ")", what, weightBytes, info[0], info[1]);
+        if (refusal != null) throw new CanalException(refusal);
+    }
+
+    /** Why {@code weightBytes} plus {@link #HEADROOM} do not fit {@code free} bytes, or null when they do. */
+    static String shortfall(String gpu, String what, long weightBytes, long free, long total) {
+        if (weightBytes + HEADROOM <= free) return null;
+        return String.format(java.util.Locale.ROOT, "%s: the weights need %.2f GiB and about %.2f GiB more for the"
+                        + " KV cache and activations, but %s has %.2f GiB free of %.2f GiB; run it with --device cpu"
+                        + " (splitting layers between the GPU and the CPU is not implemented yet)", what,
+                weightBytes / GIB, HEADROOM / GIB, gpu, free / GIB, total / GIB);
+    }
+
+    private static final double GIB = 1L << 30;
+
     public CudaDevice device() {
         return device;
     }

@@ -42,6 +42,15 @@ public final class CudaContext implements AutoCloseable {
         check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
     }
 
+    /** Bytes of device memory free now, and the device's total: {free, total}. */
+    public long[] memoryInfo() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment free = arena.allocate(ValueLayout.JAVA_LONG), total = arena.allocate(ValueLayout.JAVA_LONG);
+            check(cuMemGetInfo_v2(free, total), "cuMemGetInfo");
+            return new long[] {free.get(ValueLayout.JAVA_LONG, 0), total.get(ValueLayout.JAVA_LONG, 0)};
+        }
+    }
+
     public long alloc(long bytes) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = arena.allocate(ValueLayout.JAVA_LONG);
