@@ -124,8 +124,8 @@ final class DoctorCommand implements Callable<Integer> {
     private static void device(PrintStream out, CudaDevice d) {
         out.printf(Locale.ROOT, "GPU %d: %s, %s, %.1f GiB, %d SMs, %s%n", d.ordinal(), d.name(), d.sm(),
                 d.totalMemory() / (double) (1L << 30), d.multiprocessors(),
-                d.unifiedMemory() ? "unified memory (weights are still copied into device memory: reading the"
-                        + " mapped file in place is not implemented yet)"
+                d.readsWeightsInPlace() ? "unified memory (weights are read in place from the mapped files)"
+                        : d.unifiedMemory() ? "unified memory (weights are copied into the GPU's own memory)"
                         : "discrete memory (weights are copied to the GPU)");
         KernelDispatch.Choice c = KernelDispatch.choose(d.major(), d.minor());
         out.println("  rule:     " + c.rule() + ": " + c.reason());

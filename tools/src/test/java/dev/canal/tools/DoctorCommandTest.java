@@ -54,7 +54,7 @@ class DoctorCommandTest {
         assertTrue(h100.contains("  on CPU:   -\n"), h100);
         assertTrue(h100.contains("  use:      --device cuda ("), h100);
         String gb10 = section(out, "GPU 1", "GPU 2");
-        assertTrue(gb10.contains("unified memory (weights are still copied into device memory"), gb10);
+        assertTrue(gb10.contains("unified memory (weights are read in place from the mapped files)"), gb10);
         assertTrue(gb10.contains("  native:   F32, F16, BF16, FP8 E4M3, NVFP4\n"), gb10);
         assertTrue(gb10.contains("  use:      --device cuda:1 ("), gb10);
         String v100 = section(out, "GPU 2", "CPU\n");

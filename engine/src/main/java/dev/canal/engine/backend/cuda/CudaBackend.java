@@ -28,11 +28,11 @@ import java.util.Set;
 
 /**
  * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, FP8 and NVFP4
- * weights copied to device memory as stored, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
+ * weights as stored, read in place from the mapped files on an integrated GPU that reads host memory (GB10) and
+ * copied to device memory elsewhere, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
  * the host, the legacy default stream, one thread). Chosen only when asked for ({@code --device cuda}) until it has
- * run on a GPU. Still to come, in this order: cuBLAS for prefill matmuls, registering mapped weights in place on
- * unified-memory devices (DESIGN.md "Memory"), cuBLASLt for FP8/FP4 where the SM has the tensor cores, a
- * non-blocking stream and CUDA graphs for decode.
+ * run on a GPU. Still to come, in this order: cuBLAS for prefill matmuls, cuBLASLt for FP8/FP4 where the SM has
+ * the tensor cores, a non-blocking stream and CUDA graphs for decode.
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
@@ -103,7 +103,8 @@ public final class CudaBackend implements Backend {
      */
     public void checkFits(String what, long weightBytes) {
         long[] info = context.memoryInfo();
-        String refusal = shortfall(name() + " (" + device.name() + ")", what, weightBytes, info[0], info[1]);
+        long copied = device.readsWeightsInPlace() ? 0 : weightBytes; // read in place: only the headroom is needed
+        String refusal = shortfall(name() + " (" + device.name() + ")", what, copied, info[0], info[1]);
         if (refusal != null) throw new CanalException(refusal);
     }
 
@@ -159,11 +160,11 @@ public final class CudaBackend implements Backend {
         if (dtype == DType.PACKED && tensor.packed() instanceof AwqMatrix awq) return awqWeight(tensor, awq);
         if (dtype == DType.PACKED && tensor.packed() instanceof Fp8Matrix fp8) return fp8Weight(tensor, fp8);
         if (dtype == DType.PACKED && tensor.packed() instanceof Nvfp4Matrix nv) {
-            return new DeviceNvfp4Weight(tensor, nv.rows(), nv.cols(), own(context.copyOf(nv.packedTensor().data())),
-                    own(context.copyOf(nv.scalesTensor().data())), nv.globalMultiplier());
+            return new DeviceNvfp4Weight(tensor, nv.rows(), nv.cols(), place(nv.packedTensor().data()),
+                    place(nv.scalesTensor().data()), nv.globalMultiplier());
         }
         if (dtype == DType.BLOCK && BLOCK_GEMVS.containsKey(tensor.format().name()) && tensor.rank() == 2) {
-            return new DeviceWeight(tensor, tensor.dim(0), tensor.dim(1), DType.BLOCK, own(context.copyOf(tensor.data())));
+            return new DeviceWeight(tensor, tensor.dim(0), tensor.dim(1), DType.BLOCK, place(tensor.data()));
         }
         if (!dtype.isDenseFloat()) {
             throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName() + " is not supported by the"
@@ -183,7 +184,7 @@ public final class CudaBackend implements Backend {
                 return new DeviceWeight(tensor, rows, cols, DType.F32, own(context.copyOf(f)));
             }
         }
-        return new DeviceWeight(tensor, rows, cols, dtype, own(context.copyOf(tensor.data())));
+        return new DeviceWeight(tensor, rows, cols, dtype, place(tensor.data()));
     }
 
     /** canal_gemv_fp8_e4m3 scales a whole row by one float: per-tensor or per-channel scales, not blocks. */
@@ -196,13 +197,13 @@ public final class CudaBackend implements Backend {
                     + fp8.blockRows() + " × " + fp8.blockCols() + " scale blocks is not supported by the cuda backend"
                     + " yet (per-tensor and per-channel scales are; --device cpu runs it)");
         }
-        return new DeviceFp8Weight(tensor, fp8.rows(), fp8.cols(), own(context.copyOf(fp8.weightTensor().data())),
+        return new DeviceFp8Weight(tensor, fp8.rows(), fp8.cols(), place(fp8.weightTensor().data()),
                 own(context.copyOf(MemorySegment.ofArray(fp8.scales()))), perChannel && !perTensor);
     }
 
     private Weight awqWeight(Tensor tensor, AwqMatrix awq) {
-        return new DeviceAwqWeight(tensor, awq.rows(), awq.cols(), own(context.copyOf(awq.qweight().data())),
-                own(context.copyOf(awq.qzeros().data())), own(context.copyOf(awq.scales().data())), awq.groupSize());
+        return new DeviceAwqWeight(tensor, awq.rows(), awq.cols(), place(awq.qweight().data()),
+                place(awq.qzeros().data()), place(awq.scales().data()), awq.groupSize());
     }
 
     private static float element(Tensor t, long i) {
@@ -420,6 +421,15 @@ public final class CudaBackend implements Backend {
     }
 
     // --- helpers
+
+    /**
+     * A device pointer to weight bytes as stored: the mapped file itself where the GPU reads host memory in place
+     * ({@link CudaDevice#readsWeightsInPlace}: nothing copied or freed), else a device copy this backend frees.
+     */
+    private long place(MemorySegment weights) {
+        if (device.readsWeightsInPlace() && weights.isNative()) return weights.address();
+        return own(context.copyOf(weights));
+    }
 
     private long own(long pointer) {
         owned.add(pointer);

@@ -10,9 +10,18 @@ package dev.canal.engine.backend.cuda;
 public record CudaDevice(int ordinal, String name, int major, int minor, long totalMemory, int multiprocessors,
                          boolean integrated, boolean pageableMemoryAccess) {
 
-    /** Weights can be read in place from the mapped files (registered, not copied): see DESIGN.md "Memory". */
+    /** The GPU shares the host's memory or reads it coherently (DESIGN.md "Memory"). */
     public boolean unifiedMemory() {
         return integrated || pageableMemoryAccess;
+    }
+
+    /**
+     * Whether kernels read the memory-mapped weight files in place: the GPU shares the host's physical memory
+     * (integrated, GB10) and dereferences ordinary host pointers. Not where pageable access crosses a bus to memory
+     * of its own (a discrete GPU with HMM, Grace Hopper's HBM): there a copy is read at the GPU's own bandwidth.
+     */
+    public boolean readsWeightsInPlace() {
+        return integrated && pageableMemoryAccess;
     }
 
     /** "sm_121" */

@@ -1,0 +1,23 @@
+package dev.canal.engine.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class CudaDeviceTest {
+
+    private static CudaDevice device(boolean integrated, boolean pageable) {
+        return new CudaDevice(0, "gpu", 12, 1, 1L << 30, 48, integrated, pageable);
+    }
+
+    /** Only a GPU on the host's own memory that reads host pointers reads the mapped weights where they are. */
+    @Test
+    void weightsAreReadInPlaceOnlyWhereTheGpuSharesTheHostsMemory() {
+        assertTrue(device(true, true).readsWeightsInPlace()); // GB10
+        assertFalse(device(false, true).readsWeightsInPlace()); // Grace Hopper's HBM, or HMM over PCIe
+        assertFalse(device(true, false).readsWeightsInPlace()); // an integrated GPU without pageable access
+        assertFalse(device(false, false).readsWeightsInPlace()); // a discrete card
+        assertTrue(device(false, true).unifiedMemory());
+    }
+}
