@@ -48,8 +48,6 @@ public final class CudaBackend implements Backend {
     public static final Set<String> BOUND_FORMATS =
             Set.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "AWQ int4", "FP8 E4M3", "NVFP4");
 
-    /** ggml block formats and their GEMV kernels (rows of whole blocks, as GGUF stores them). */
-    private static final Map<String, String> BLOCK_GEMVS = Map.of("Q8_0", "canal_gemv_q8_0", "Q4_0", "canal_gemv_q4_0");
 
     private final CudaDevice device;
     private final KernelDispatch.Choice choice;
@@ -134,20 +132,24 @@ public final class CudaBackend implements Backend {
 
     // --- memory
 
-    /** A dense or ggml block-quantized weight: {@code dtype} F32, F16, BF16 or BLOCK (then the tensor's format). */
-    record DeviceWeight(Tensor tensor, long rows, long cols, DType dtype, long pointer) implements Weight { }
+    /**
+     * A dense or ggml block-quantized weight: {@code dtype} F32, F16, BF16 or BLOCK (then the tensor's format);
+     * {@code gemv} the kernel the table's row names for multiplying by it (null for a vector).
+     */
+    record DeviceWeight(Tensor tensor, long rows, long cols, DType dtype, long pointer, String gemv)
+            implements Weight { }
 
     /** FP8 E4M3 [out, in] bytes and float scales: one for the tensor, or one per output row ({@code perChannel}). */
-    record DeviceFp8Weight(Tensor tensor, long rows, long cols, long weight, long scales, boolean perChannel)
-            implements Weight { }
+    record DeviceFp8Weight(Tensor tensor, long rows, long cols, long weight, long scales, boolean perChannel,
+                           String gemv) implements Weight { }
 
     /** NVFP4: E2M1 pairs [out, in/2], E4M3 block scales [out, in/16], and the global multiplier. */
-    record DeviceNvfp4Weight(Tensor tensor, long rows, long cols, long packed, long blockScales, float global)
-            implements Weight { }
+    record DeviceNvfp4Weight(Tensor tensor, long rows, long cols, long packed, long blockScales, float global,
+                             String gemv) implements Weight { }
 
     /** An AutoAWQ GEMM linear layer: its three tensors on the device, as stored. */
-    record DeviceAwqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, int group)
-            implements Weight { }
+    record DeviceAwqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, int group,
+                           String gemv) implements Weight { }
 
     record DeviceActivations(int rows, int cols, long pointer) implements Activations { }
 
@@ -160,11 +162,13 @@ public final class CudaBackend implements Backend {
         if (dtype == DType.PACKED && tensor.packed() instanceof AwqMatrix awq) return awqWeight(tensor, awq);
         if (dtype == DType.PACKED && tensor.packed() instanceof Fp8Matrix fp8) return fp8Weight(tensor, fp8);
         if (dtype == DType.PACKED && tensor.packed() instanceof Nvfp4Matrix nv) {
+            String gemv = gemv(tensor, "NVFP4");
             return new DeviceNvfp4Weight(tensor, nv.rows(), nv.cols(), place(nv.packedTensor().data()),
-                    place(nv.scalesTensor().data()), nv.globalMultiplier());
+                    place(nv.scalesTensor().data()), nv.globalMultiplier(), gemv);
         }
-        if (dtype == DType.BLOCK && BLOCK_GEMVS.containsKey(tensor.format().name()) && tensor.rank() == 2) {
-            return new DeviceWeight(tensor, tensor.dim(0), tensor.dim(1), DType.BLOCK, place(tensor.data()));
+        if (dtype == DType.BLOCK && KernelTable.FORMAT_OPS.containsKey(tensor.format().name()) && tensor.rank() == 2) {
+            String gemv = gemv(tensor, tensor.format().name());
+            return new DeviceWeight(tensor, tensor.dim(0), tensor.dim(1), DType.BLOCK, place(tensor.data()), gemv);
         }
         if (!dtype.isDenseFloat()) {
             throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName() + " is not supported by the"
@@ -181,10 +185,37 @@ public final class CudaBackend implements Backend {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment f = arena.allocate(ValueLayout.JAVA_FLOAT, cols);
                 for (long i = 0; i < cols; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT, i, element(tensor, i));
-                return new DeviceWeight(tensor, rows, cols, DType.F32, own(context.copyOf(f)));
+                return new DeviceWeight(tensor, rows, cols, DType.F32, own(context.copyOf(f)), null);
             }
         }
-        return new DeviceWeight(tensor, rows, cols, dtype, place(tensor.data()));
+        String gemv = gemv(tensor, dtype.name());
+        return new DeviceWeight(tensor, rows, cols, dtype, place(tensor.data()), gemv);
+    }
+
+    /**
+     * The GEMV kernel this GPU's kernel-table row names for weights in {@code format}, refusing the tensor where the
+     * row sends the format to the CPU (a model runs on one backend: --device cpu then).
+     */
+    private String gemv(Tensor tensor, String format) {
+        KernelTable.Row row = choice.row().orElseThrow();
+        String kernel = gemvKernel(row, format);
+        if (kernel == null) {
+            throw new CanalException("tensor " + tensor.name() + ": " + format + " has no GPU kernel on " + row.smName()
+                    + " (the kernel table runs it on the CPU); --device cpu runs the model");
+        }
+        return kernel;
+    }
+
+    /**
+     * The row's kernel for multiplying by {@code format} ({@link KernelTable#FORMAT_OPS}): the op's own kernel where
+     * it is one of canal's, else its fallback where that is (cuBLAS/cuBLASLt are not called yet), else null.
+     */
+    static String gemvKernel(KernelTable.Row row, String format) {
+        KernelTable.Op op = row.op(KernelTable.FORMAT_OPS.get(format));
+        for (String k : op.kernels()) {
+            if (k.startsWith("canal_")) return k;
+        }
+        return op.fallback().startsWith("canal_") ? op.fallback() : null;
     }
 
     /** canal_gemv_fp8_e4m3 scales a whole row by one float: per-tensor or per-channel scales, not blocks. */
@@ -197,13 +228,15 @@ public final class CudaBackend implements Backend {
                     + fp8.blockRows() + " × " + fp8.blockCols() + " scale blocks is not supported by the cuda backend"
                     + " yet (per-tensor and per-channel scales are; --device cpu runs it)");
         }
+        String gemv = gemv(tensor, "FP8 E4M3");
         return new DeviceFp8Weight(tensor, fp8.rows(), fp8.cols(), place(fp8.weightTensor().data()),
-                own(context.copyOf(MemorySegment.ofArray(fp8.scales()))), perChannel && !perTensor);
+                own(context.copyOf(MemorySegment.ofArray(fp8.scales()))), perChannel && !perTensor, gemv);
     }
 
     private Weight awqWeight(Tensor tensor, AwqMatrix awq) {
+        String gemv = gemv(tensor, "AWQ int4");
         return new DeviceAwqWeight(tensor, awq.rows(), awq.cols(), place(awq.qweight().data()),
-                place(awq.qzeros().data()), place(awq.scales().data()), awq.groupSize());
+                place(awq.qzeros().data()), place(awq.scales().data()), awq.groupSize(), gemv);
     }
 
     private static float element(Tensor t, long i) {
@@ -290,7 +323,7 @@ public final class CudaBackend implements Backend {
             checkProduct(in, o, a.tensor(), a.rows(), a.cols());
             if (rows > 0) {
                 // a block of 32 × 8 threads takes 256 output columns (32 packed words of 8)
-                kernels.launch("canal_gemv_awq_int4", (int) ((a.rows() + 255) / 256), rows, 32, 8, 0, o.pointer(),
+                kernels.launch(a.gemv(), (int) ((a.rows() + 255) / 256), rows, 32, 8, 0, o.pointer(),
                         a.qweight(), a.qzeros(), a.scales(), in.pointer(), in.cols(), (int) a.rows(), a.group());
             }
             return;
@@ -298,7 +331,7 @@ public final class CudaBackend implements Backend {
         if (w instanceof DeviceFp8Weight f) {
             checkProduct(in, o, f.tensor(), f.rows(), f.cols());
             if (rows > 0) {
-                kernels.launch("canal_gemv_fp8_e4m3", gemvBlocks(f.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                kernels.launch(f.gemv(), gemvBlocks(f.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                         f.weight(), f.scales(), f.perChannel() ? 1 : 0, in.pointer(), in.cols(), (int) f.rows());
             }
             return;
@@ -306,22 +339,17 @@ public final class CudaBackend implements Backend {
         if (w instanceof DeviceNvfp4Weight n) {
             checkProduct(in, o, n.tensor(), n.rows(), n.cols());
             if (rows > 0) {
-                kernels.launch("canal_gemv_nvfp4", gemvBlocks(n.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                kernels.launch(n.gemv(), gemvBlocks(n.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                         n.packed(), n.blockScales(), n.global(), in.pointer(), in.cols(), (int) n.rows());
             }
             return;
         }
         DeviceWeight m = weight(w);
         checkProduct(in, o, m.tensor(), m.rows(), m.cols());
-        String kernel = switch (m.dtype()) {
-            case F32 -> "canal_gemv_f32";
-            case F16 -> "canal_gemv_f16";
-            case BLOCK -> BLOCK_GEMVS.get(m.tensor().format().name());
-            default -> "canal_gemv_bf16";
-        };
+        if (m.gemv() == null) throw new IllegalArgumentException("matmul by a vector: " + m.tensor());
         int outs = (int) m.rows();
         if (rows > 0) {
-            kernels.launch(kernel, gemvBlocks(outs), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+            kernels.launch(m.gemv(), gemvBlocks(outs), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                     m.pointer(), in.pointer(), in.cols(), outs);
         }
     }

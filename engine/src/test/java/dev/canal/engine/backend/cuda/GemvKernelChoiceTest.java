@@ -1,0 +1,48 @@
+package dev.canal.engine.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The CUDA backend multiplies by each weight format with the kernel its GPU's kernel-table row names. */
+class GemvKernelChoiceTest {
+    private final KernelTable table = KernelTable.get();
+
+    @Test
+    void everyRowGivesEachFormatOneOfCanalsKernels() {
+        for (KernelTable.Row row : table.rows()) {
+            if (!row.buildable()) continue;
+            for (String format : KernelTable.FORMAT_OPS.keySet()) {
+                String kernel = CudaBackend.gemvKernel(row, format);
+                assertTrue(kernel != null && kernel.startsWith("canal_gemv_"), row.smName() + " " + format + ": " + kernel);
+            }
+        }
+    }
+
+    @Test
+    void aLibraryCallNotYetWiredFallsBackToTheRowsFallbackKernel() {
+        // sm_100+ rows name cuBLASLt's FP4 matmul for NVFP4, with the software kernel as fallback
+        assertEquals("cublasLtMatmul", table.row(100).orElseThrow().op("nvfp4").kernels().getFirst());
+        assertEquals("canal_gemv_nvfp4", CudaBackend.gemvKernel(table.row(100).orElseThrow(), "NVFP4"));
+        assertEquals("canal_gemv_nvfp4", CudaBackend.gemvKernel(table.row(90).orElseThrow(), "NVFP4"));
+        assertEquals("canal_gemv_bf16", CudaBackend.gemvKernel(table.row(75).orElseThrow(), "BF16")); // emulated
+        assertEquals("canal_gemv_q4_0", CudaBackend.gemvKernel(table.row(86).orElseThrow(), "Q4_0"));
+    }
+
+    @Test
+    void aRowThatSendsAFormatToTheCpuGivesNoKernel() {
+        KernelTable.Row sm90 = table.row(90).orElseThrow();
+        Map<String, KernelTable.Op> ops = new HashMap<>(sm90.ops());
+        ops.put("gemv_q8_0", new KernelTable.Op(List.of("cublasLtMatmul"), KernelTable.CPU, KernelTable.Mode.CPU));
+        KernelTable.Row row = new KernelTable.Row(sm90.sm(), sm90.name(), true, sm90.archSpecific(), sm90.note(),
+                sm90.features(), ops);
+        assertNull(CudaBackend.gemvKernel(row, "Q8_0"));
+        assertEquals("canal_gemv_q4_0", CudaBackend.gemvKernel(row, "Q4_0"));
+    }
+}
