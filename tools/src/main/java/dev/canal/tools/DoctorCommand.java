@@ -136,11 +136,9 @@ final class DoctorCommand implements Callable<Integer> {
         KernelTable.Row row = c.row().get();
         out.println("  row:      " + row.smName() + " " + row.name());
         out.println("  features: " + String.join(", ", row.features().present()));
-        // What the backend binds today, in the row's mode; the rest of the table's formats run on the CPU backend
-        // whatever the row says the hardware could do.
+        // As the backend runs each format on this row (a library path it does not call yet counts as its fallback).
         Map<String, KernelTable.Mode> modes = new LinkedHashMap<>();
-        row.formatModes().forEach((format, mode) ->
-                modes.put(format, CudaBackend.BOUND_FORMATS.contains(format) ? mode : KernelTable.Mode.CPU));
+        for (String format : KernelTable.FORMAT_OPS.keySet()) modes.put(format, CudaBackend.mode(row, format));
         for (KernelTable.Mode mode : KernelTable.Mode.values()) {
             List<String> formats = modes.entrySet().stream().filter(e -> e.getValue() == mode)
                     .map(Map.Entry::getKey).toList();

@@ -19,7 +19,8 @@ class LoadOptionsTest {
     void cudaNamesAGpuNumber() {
         assertEquals(0, LoadOptions.defaults().withDevice("cuda").cudaOrdinal());
         assertEquals(3, LoadOptions.defaults().withDevice("cuda:3").cudaOrdinal());
-        LoadOptions o = LoadOptions.defaults().withDevice("cuda:1").withThreads(4).withContextLength(64).withBatchSize(2);
+        LoadOptions o = LoadOptions.defaults().withDevice("cuda:1").withThreads(4).withContextLength(64)
+                .withBatchSize(2);
         assertEquals("cuda:1", o.device()); // the other withers keep the device
     }
 

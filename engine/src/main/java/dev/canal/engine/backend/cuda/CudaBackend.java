@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, FP8 and NVFP4
@@ -39,15 +38,6 @@ public final class CudaBackend implements Backend {
     private static final int GEMV_WARPS = 4;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /**
-     * The weight formats ({@link KernelTable#FORMAT_OPS} names) this backend binds, each copied to device memory as
-     * stored and multiplied by its GEMV kernel (FP8 with per-tensor or per-channel scales; NVFP4 by the software
-     * kernel, cuBLASLt's FP4 path is still to come).
-     */
-    public static final Set<String> BOUND_FORMATS =
-            Set.of("F32", "F16", "BF16", "Q8_0", "Q4_0", "AWQ int4", "FP8 E4M3", "NVFP4");
-
 
     private final CudaDevice device;
     private final KernelDispatch.Choice choice;
@@ -94,6 +84,7 @@ public final class CudaBackend implements Backend {
      * activations and the module's own allocations.
      */
     static final long HEADROOM = 512L << 20;
+    private static final double GIB = 1L << 30;
 
     /**
      * Fails before any upload when {@code weightBytes} of weights would not fit this GPU's free memory with
@@ -114,8 +105,6 @@ public final class CudaBackend implements Backend {
                         + " (splitting layers between the GPU and the CPU is not implemented yet)", what,
                 weightBytes / GIB, HEADROOM / GIB, gpu, free / GIB, total / GIB);
     }
-
-    private static final double GIB = 1L << 30;
 
     public CudaDevice device() {
         return device;
@@ -172,7 +161,8 @@ public final class CudaBackend implements Backend {
         }
         if (!dtype.isDenseFloat()) {
             throw new CanalException("tensor " + tensor.name() + ": " + tensor.typeName() + " is not supported by the"
-                    + " cuda backend yet (expected F32, F16, BF16, Q8_0, Q4_0, AWQ int4, FP8 E4M3 or NVFP4; --device cpu runs it)");
+                    + " cuda backend yet (expected " + String.join(", ", KernelTable.FORMAT_OPS.keySet())
+                    + "; --device cpu runs it)");
         }
         if (tensor.rank() != 1 && tensor.rank() != 2) {
             throw new CanalException("tensor " + tensor.name() + ": shape " + tensor.shapeString()
@@ -216,6 +206,18 @@ public final class CudaBackend implements Backend {
             if (k.startsWith("canal_")) return k;
         }
         return op.fallback().startsWith("canal_") ? op.fallback() : null;
+    }
+
+    /**
+     * How this backend runs {@code format} on a GPU of {@code row}: in the op's mode where it calls the op's own
+     * kernel, EMULATED where it takes the fallback (canal's software kernel in place of a cuBLAS/cuBLASLt path not
+     * called yet), CPU where the row has no kernel of canal's for it.
+     */
+    public static KernelTable.Mode mode(KernelTable.Row row, String format) {
+        String kernel = gemvKernel(row, format);
+        if (kernel == null) return KernelTable.Mode.CPU;
+        KernelTable.Op op = row.op(KernelTable.FORMAT_OPS.get(format));
+        return op.kernels().contains(kernel) ? op.mode() : KernelTable.Mode.EMULATED;
     }
 
     /** canal_gemv_fp8_e4m3 scales a whole row by one float: per-tensor or per-channel scales, not blocks. */

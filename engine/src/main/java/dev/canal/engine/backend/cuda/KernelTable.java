@@ -99,13 +99,6 @@ public final class KernelTable {
             return "sm_" + sm;
         }
 
-        /** How this row runs each weight format (by its GEMV/matmul op), in {@link #FORMAT_OPS} order. */
-        public Map<String, Mode> formatModes() {
-            Map<String, Mode> out = new LinkedHashMap<>();
-            FORMAT_OPS.forEach((format, op) -> out.put(format, op(op).mode()));
-            return out;
-        }
-
         public Op op(String name) {
             Op op = ops.get(name);
             if (op == null) throw new CanalException(RESOURCE + ": row sm_" + sm + " has no op '" + name + "'");

@@ -43,6 +43,16 @@ class GemvKernelChoiceTest {
         KernelTable.Row row = new KernelTable.Row(sm90.sm(), sm90.name(), true, sm90.archSpecific(), sm90.note(),
                 sm90.features(), ops);
         assertNull(CudaBackend.gemvKernel(row, "Q8_0"));
+        assertEquals(KernelTable.Mode.CPU, CudaBackend.mode(row, "Q8_0"));
         assertEquals("canal_gemv_q4_0", CudaBackend.gemvKernel(row, "Q4_0"));
+    }
+
+    @Test
+    void aFallbackRunsEmulatedWhateverTheRowSaysOfTheLibraryPath() {
+        KernelTable.Row sm100 = table.row(100).orElseThrow();
+        assertEquals(KernelTable.Mode.NATIVE, sm100.op("nvfp4").mode()); // cuBLASLt's FP4 tensor cores
+        assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(sm100, "NVFP4")); // not called yet: the software kernel
+        assertEquals(KernelTable.Mode.NATIVE, CudaBackend.mode(sm100, "FP8 E4M3"));
+        assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(table.row(75).orElseThrow(), "BF16"));
     }
 }
