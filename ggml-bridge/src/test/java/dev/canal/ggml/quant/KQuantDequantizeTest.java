@@ -29,34 +29,24 @@ class KQuantDequantizeTest {
                 : (u8(s, q + j + 4) >> 4) | ((u8(s, q + j) >> 6) << 4);
     }
 
-    private static void referenceQ4K(MemorySegment s, long off, float[] y, int yo, int n) {
+    /**
+     * ggml's dequantize_row_q4_K ({@code fifthBit} false: 144-byte blocks) and q5_K (176-byte blocks), which differ
+     * only in Q5_K's fifth bit: 32 bytes of qh at p + 16 (bit j for sub-block j), its nibbles after them.
+     */
+    private static void referenceQ45K(MemorySegment s, long off, float[] y, int yo, int n, boolean fifthBit) {
+        int blockBytes = fifthBit ? 176 : 144;
+        int nibbles = fifthBit ? 48 : 16;
         for (int b = 0; b < n / 256; b++) {
-            long p = off + 144L * b;
+            long p = off + (long) blockBytes * b;
             float d = Fp16.read(s, p);
             float dmin = Fp16.read(s, p + 2);
             for (int j = 0; j < 8; j++) {
                 float dj = d * scaleMin(s, p + 4, j, 0);
                 float mj = dmin * scaleMin(s, p + 4, j, 1);
                 for (int l = 0; l < 32; l++) {
-                    int byteVal = u8(s, p + 16 + 32L * (j / 2) + l);
+                    int byteVal = u8(s, p + nibbles + 32L * (j / 2) + l);
                     int q = j % 2 == 0 ? byteVal & 0xF : byteVal >> 4;
-                    y[yo + 256 * b + 32 * j + l] = dj * q - mj;
-                }
-            }
-        }
-    }
-
-    private static void referenceQ5K(MemorySegment s, long off, float[] y, int yo, int n) {
-        for (int b = 0; b < n / 256; b++) {
-            long p = off + 176L * b;
-            float d = Fp16.read(s, p);
-            float dmin = Fp16.read(s, p + 2);
-            for (int j = 0; j < 8; j++) {
-                float dj = d * scaleMin(s, p + 4, j, 0);
-                float mj = dmin * scaleMin(s, p + 4, j, 1);
-                for (int l = 0; l < 32; l++) {
-                    int byteVal = u8(s, p + 48 + 32L * (j / 2) + l);
-                    int q = (j % 2 == 0 ? byteVal & 0xF : byteVal >> 4) + (((u8(s, p + 16 + l) >> j) & 1) << 4);
+                    if (fifthBit) q += ((u8(s, p + 16 + l) >> j) & 1) << 4;
                     y[yo + 256 * b + 32 * j + l] = dj * q - mj;
                 }
             }
@@ -83,8 +73,8 @@ class KQuantDequantizeTest {
 
     private static void reference(GgmlType t, MemorySegment s, long off, float[] y, int yo, int n) {
         switch (t) {
-            case Q4_K -> referenceQ4K(s, off, y, yo, n);
-            case Q5_K -> referenceQ5K(s, off, y, yo, n);
+            case Q4_K -> referenceQ45K(s, off, y, yo, n, false);
+            case Q5_K -> referenceQ45K(s, off, y, yo, n, true);
             case Q6_K -> referenceQ6K(s, off, y, yo, n);
             default -> throw new IllegalArgumentException(t.name());
         }

@@ -2,14 +2,13 @@ package dev.canal.engine.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.canal.engine.backend.Activations;
-import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.quant.fp8.Fp8Matrix;
 import dev.canal.engine.quant.nvfp4.Nvfp4Matrix;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
+import dev.canal.engine.testing.BackendProducts;
 import dev.canal.engine.testing.GpuForTests;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +31,10 @@ class PackedFormatsOnCudaTest {
             float[] x = activations();
             float[] a, b;
             try (CpuBackend cpu = new CpuBackend(1)) {
-                a = multiply(cpu, m, x);
+                a = BackendProducts.multiply(cpu, Tensor.packed("l", m), x, ROWS);
             }
             try (CudaBackend gpu = CudaBackend.open(d.ordinal())) {
-                b = multiply(gpu, m, x);
+                b = BackendProducts.multiply(gpu, Tensor.packed("l", m), x, ROWS);
             }
             assertClose(a, b, m.formatName() + " cpu vs cuda");
         }
@@ -47,7 +46,7 @@ class PackedFormatsOnCudaTest {
             float[] x = activations();
             float[] y;
             try (CpuBackend cpu = new CpuBackend(1)) {
-                y = multiply(cpu, m, x);
+                y = BackendProducts.multiply(cpu, Tensor.packed("l", m), x, ROWS);
             }
             float[] w = new float[IN];
             float[] reference = new float[ROWS * OUT];
@@ -94,20 +93,6 @@ class PackedFormatsOnCudaTest {
         float[] x = new float[ROWS * IN];
         for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
         return x;
-    }
-
-    /** x (put on the backend through an F32 embedding table) times the matrix, read back row by row. */
-    private static float[] multiply(Backend be, PackedMatrix m, float[] x) {
-        Tensor table = new Tensor("x", DType.F32, new long[] {ROWS, IN}, MemorySegment.ofArray(x.clone()));
-        Activations xa = be.allocate(ROWS, IN), ya = be.allocate(ROWS, OUT);
-        be.embed(xa, be.weight(table), new int[] {0, 1, 2}, ROWS);
-        be.matmul(ya, xa, be.weight(Tensor.packed("l", m)), ROWS);
-        float[] y = new float[ROWS * OUT], row = new float[OUT];
-        for (int r = 0; r < ROWS; r++) {
-            be.read(ya, r, row);
-            System.arraycopy(row, 0, y, r * OUT, OUT);
-        }
-        return y;
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {
