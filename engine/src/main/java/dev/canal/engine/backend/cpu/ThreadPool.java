@@ -5,10 +5,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of daemon workers that split a range of items into contiguous chunks. The calling thread runs the
- * first chunk itself, so {@code threads = 1} never leaves the caller. Workers spin briefly and then park between
- * jobs: a decode step issues hundreds of small jobs per token, too many for a hand-off through a queue, while parked
- * workers cost nothing when the engine is idle. One job runs at a time (a backend is driven by one thread).
+ * A fixed set of daemon workers that split a range of items into contiguous chunks. The calling thread works too, so
+ * {@code threads = 1} never leaves the caller. Workers spin briefly and then park between jobs: a decode step issues
+ * hundreds of small jobs per token, too many for a hand-off through a queue, while parked workers cost nothing when
+ * the engine is idle. One job runs at a time (a backend is driven by one thread).
+ *
+ * <p>Chunks are claimed, not assigned: each job is cut into about {@link #CHUNKS_PER_THREAD} chunks per thread, and
+ * every thread takes the next unclaimed one until none is left (llama.cpp's mul_mat does the same). A fixed half
+ * each left the faster core idle whenever the other was slowed (a shared host's steal time, a late wake-up), which
+ * made two threads decode only ~1.8x one.
  */
 final class ThreadPool implements AutoCloseable {
 
@@ -20,10 +25,14 @@ final class ThreadPool implements AutoCloseable {
 
     /** Polls before parking: long enough to catch the next op of a forward pass, short enough not to burn a core. */
     private static final int SPINS = 20_000;
+    /** Enough chunks to even out threads of unequal speed, few enough that claiming one stays negligible. */
+    static final int CHUNKS_PER_THREAD = 8;
 
     private final int threads;
     private final Worker[] workers;
     private final AtomicInteger remaining = new AtomicInteger();
+    /** The next unclaimed chunk of the running job. */
+    private final AtomicInteger nextChunk = new AtomicInteger();
     private volatile boolean closed;
     private volatile Thread caller;
     private volatile Throwable failure;
@@ -53,34 +62,38 @@ final class ThreadPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code chunk} over items [0, count) split into at most {@code threads} contiguous ranges whose bounds are
-     * multiples of {@code grain} (except the last end), and returns when all are done. A worker's exception is
-     * rethrown here.
+     * Runs {@code chunk} over items [0, count) split into contiguous chunks whose bounds are multiples of
+     * {@code grain} (except the last end), and returns when all are done. Which thread runs which chunk varies from
+     * call to call; each item runs exactly once. A worker's exception is rethrown here.
      */
     void parallelFor(int count, int grain, Chunk chunk) {
         if (closed) throw new IllegalStateException("cpu backend is closed");
         if (count <= 0) return;
         int units = (count + grain - 1) / grain;
-        int span = ((units + threads - 1) / threads) * grain;
-        int used = (count + span - 1) / span;
-        if (used <= 1) {
+        int chunkUnits = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
+        int chunks = (units + chunkUnits - 1) / chunkUnits;
+        if (threads == 1 || chunks <= 1) {
             chunk.run(0, 0, count);
             return;
         }
+        int helpers = Math.min(threads, chunks) - 1;
+        int span = chunkUnits * grain;
         failure = null;
         caller = Thread.currentThread();
-        remaining.set(used - 1);
+        nextChunk.set(0);
+        remaining.set(helpers);
         long g = ++generation;
-        for (int i = 0; i < used - 1; i++) {
+        for (int i = 0; i < helpers; i++) {
             Worker w = workers[i];
             w.job = chunk;
-            w.start = (i + 1) * span;
-            w.end = Math.min(count, w.start + span);
+            w.count = count;
+            w.span = span;
+            w.chunks = chunks;
             w.ticket = g; // volatile write: publishes the plain fields above to this worker
             if (w.parked) LockSupport.unpark(w.thread);
         }
         try {
-            chunk.run(0, 0, span);
+            claimChunks(0, chunk, count, span, chunks);
         } finally {
             awaitWorkers();
         }
@@ -90,6 +103,19 @@ final class ThreadPool implements AutoCloseable {
             if (t instanceof RuntimeException r) throw r;
             if (t instanceof Error e) throw e;
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** Runs unclaimed chunks until none is left or some thread failed. */
+    private void claimChunks(int worker, Chunk chunk, int count, int span, int chunks) {
+        for (int c; failure == null && (c = nextChunk.getAndIncrement()) < chunks; ) {
+            int start = c * span;
+            try {
+                chunk.run(worker, start, Math.min(count, start + span));
+            } catch (Throwable t) {
+                if (failure == null) failure = t; // racy but harmless: some failure is reported
+                return;
+            }
         }
     }
 
@@ -119,7 +145,7 @@ final class ThreadPool implements AutoCloseable {
     }
 
     /**
-     * One worker's mailbox. The caller writes job/start/end only after this worker finished its previous job
+     * One worker's mailbox. The caller writes job/count/span/chunks only after this worker finished its previous job
      * (counted down {@code remaining}), and publishes them with the volatile {@code ticket}; so the plain fields
      * are never read while being written.
      */
@@ -127,8 +153,9 @@ final class ThreadPool implements AutoCloseable {
         final int index;
         Thread thread;
         Chunk job;
-        int start;
-        int end;
+        int count;
+        int span;
+        int chunks;
         volatile long ticket;
         /** Set before parking; the caller unparks only parked workers (Dekker-style with {@code ticket}). */
         volatile boolean parked;
@@ -142,11 +169,7 @@ final class ThreadPool implements AutoCloseable {
             long seen = 0;
             while (awaitTicket(seen)) {
                 seen = ticket;
-                try {
-                    job.run(index, start, end);
-                } catch (Throwable t) {
-                    failure = t;
-                }
+                claimChunks(index, job, count, span, chunks);
                 job = null;
                 if (remaining.decrementAndGet() == 0) LockSupport.unpark(caller);
             }
