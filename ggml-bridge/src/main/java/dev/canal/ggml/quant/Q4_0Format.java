@@ -15,6 +15,20 @@ import java.lang.foreign.ValueLayout;
 public final class Q4_0Format implements QuantFormat {
     static final int QK = 32;
     static final int BLOCK = 18;
+    /**
+     * The level {@code q - 8} of every nibble value q, as float bits, for 16-lane vectors: one vpermd then turns 16
+     * nibbles into their levels ({@code selectFrom} wraps each index to its low four bits, so C2 masks with a single
+     * and), one op fewer per half-block than the {@link Vec#MAGIC_BITS} conversion and ~10% faster in {@link #dot}
+     * (2.96 against 3.3 ns per block, L2-resident, AVX-512). 8-lane vectors cannot hold the 16 levels, and the
+     * two-vector lookup is no single instruction on AVX2 (measured 2x slower there), so they keep the conversion.
+     */
+    private static final IntVector LEVELS = Vec.L == 16 ? levels() : null;
+
+    private static IntVector levels() {
+        int[] bits = new int[16];
+        for (int q = 0; q < 16; q++) bits[q] = Float.floatToRawIntBits(q - 8);
+        return IntVector.fromArray(Vec.I, bits, 0);
+    }
 
     @Override
     public GgmlType type() {
@@ -34,10 +48,16 @@ public final class Q4_0Format implements QuantFormat {
             for (int j = 0; j < QK / 2; j += Vec.L) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(Vec.B, src, p + 2 + j, Vec.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                q.and(0x0F).or(Vec.MAGIC_BITS).reinterpretAsFloats().sub(Vec.MAGIC + 8).mul(d)
-                        .intoArray(dst, y + j);
-                q.lanewise(VectorOperators.LSHR, 4).or(Vec.MAGIC_BITS).reinterpretAsFloats().sub(Vec.MAGIC + 8)
-                        .mul(d).intoArray(dst, y + QK / 2 + j);
+                if (LEVELS != null) {
+                    q.selectFrom(LEVELS).reinterpretAsFloats().mul(d).intoArray(dst, y + j);
+                    q.lanewise(VectorOperators.LSHR, 4).selectFrom(LEVELS).reinterpretAsFloats().mul(d)
+                            .intoArray(dst, y + QK / 2 + j);
+                } else {
+                    q.and(0x0F).or(Vec.MAGIC_BITS).reinterpretAsFloats().sub(Vec.MAGIC + 8).mul(d)
+                            .intoArray(dst, y + j);
+                    q.lanewise(VectorOperators.LSHR, 4).or(Vec.MAGIC_BITS).reinterpretAsFloats()
+                            .sub(Vec.MAGIC + 8).mul(d).intoArray(dst, y + QK / 2 + j);
+                }
             }
         }
     }
@@ -71,7 +91,7 @@ public final class Q4_0Format implements QuantFormat {
     /**
      * The nibbles are split after widening the bytes to int lanes: x86 has no byte shift, and C2's emulation of one
      * (widen, shift, mask, narrow) made this kernel ~20% slower. Each nibble becomes {@code q - 8} as a float through
-     * {@link Vec#MAGIC_BITS}.
+     * {@link #LEVELS}, or {@link Vec#MAGIC_BITS} on 8-lane vectors.
      */
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int n) {
@@ -83,9 +103,16 @@ public final class Q4_0Format implements QuantFormat {
             for (int j = 0; j < QK / 2; j += Vec.L) {
                 IntVector q = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, p + 2 + j, Vec.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                FloatVector lo = q.and(0x0F).or(Vec.MAGIC_BITS).reinterpretAsFloats().sub(Vec.MAGIC + 8);
-                FloatVector hi = q.lanewise(VectorOperators.LSHR, 4).or(Vec.MAGIC_BITS).reinterpretAsFloats()
-                        .sub(Vec.MAGIC + 8);
+                FloatVector lo;
+                FloatVector hi;
+                if (LEVELS != null) {
+                    lo = q.selectFrom(LEVELS).reinterpretAsFloats();
+                    hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(LEVELS).reinterpretAsFloats();
+                } else {
+                    lo = q.and(0x0F).or(Vec.MAGIC_BITS).reinterpretAsFloats().sub(Vec.MAGIC + 8);
+                    hi = q.lanewise(VectorOperators.LSHR, 4).or(Vec.MAGIC_BITS).reinterpretAsFloats()
+                            .sub(Vec.MAGIC + 8);
+                }
                 blockAcc = lo.fma(FloatVector.fromArray(Vec.F, x, xb + j), blockAcc);
                 blockAcc = hi.fma(FloatVector.fromArray(Vec.F, x, xb + QK / 2 + j), blockAcc);
             }
