@@ -55,12 +55,32 @@ public final class AwqMatrix implements PackedMatrix {
      * column 2m + 1 (plane m + 4): exactly ORDER.
      */
     private static final int[] SCALE_GATHER = new int[4 * L];
+    /**
+     * Whether codes are cut in place with {@link #MAGIC_BITS}: with AVX-512 the mask and the or fuse into
+     * one ternary-logic op, so a plane costs two ops instead of a shift, a mask and a conversion; elsewhere (AVX2)
+     * the or is an op of its own and the shift-mask-convert stays.
+     */
+    private static final boolean MAGIC_PLANES = L == 16;
+    /**
+     * A small non-negative int {@code c < 2^23} or-ed into these bits is the float 2^23 + c exactly, so subtracting
+     * {@link #MAGIC} gives c as a float.
+     */
+    private static final int MAGIC_BITS = 0x4B000000;
+    private static final float MAGIC = 0x1p23f;
+    /**
+     * A plane's unit: the kernels read plane k's codes as q·UNIT[k]. With {@link #MAGIC_PLANES}, plane k is cut
+     * in place from the word (or from the word shifted right by 16, planes 4..7) without shifting it down, so it
+     * comes as q·16^(k mod 4); the group's zeros are kept in the same unit and its scales in the inverse one, which
+     * leaves every result bit for bit as with unit codes (the factors are powers of two).
+     */
+    private static final float[] UNIT = new float[AwqPacking.PACK];
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static {
         for (int m = 0; m < 4; m++) {
             for (int j = 0; j < L; j++) SCALE_GATHER[m * L + j] = 4 * j + m;
         }
+        for (int k = 0; k < AwqPacking.PACK; k++) UNIT[k] = MAGIC_PLANES ? 1 << (4 * (k % 4)) : 1;
     }
 
     private final String name;
@@ -224,17 +244,35 @@ public final class AwqMatrix implements PackedMatrix {
         FloatVector a5 = FloatVector.fromArray(F, sums, base + 5 * L);
         FloatVector a6 = FloatVector.fromArray(F, sums, base + 6 * L);
         FloatVector a7 = FloatVector.fromArray(F, sums, base + 7 * L);
-        for (int t = 0; t < n; t++, off += stride) {
-            IntVector v = IntVector.fromMemorySegment(I, seg, off, LE);
-            FloatVector xi = FloatVector.broadcast(F, x[xOff + t]);
-            a0 = ((FloatVector) v.lanewise(VectorOperators.AND, 0xF).convert(VectorOperators.I2F, 0)).fma(xi, a0);
-            a1 = code(v, 4).fma(xi, a1);
-            a2 = code(v, 8).fma(xi, a2);
-            a3 = code(v, 12).fma(xi, a3);
-            a4 = code(v, 16).fma(xi, a4);
-            a5 = code(v, 20).fma(xi, a5);
-            a6 = code(v, 24).fma(xi, a6);
-            a7 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(xi, a7);
+        if (MAGIC_PLANES) {
+            // written out: C2 inlines no helper eight times here (NodeCountInliningCutoff), and a vector crossing a
+            // real call is boxed
+            for (int t = 0; t < n; t++, off += stride) {
+                IntVector v = IntVector.fromMemorySegment(I, seg, off, LE);
+                IntVector h = v.lanewise(VectorOperators.LSHR, 16);
+                FloatVector xi = FloatVector.broadcast(F, x[xOff + t]);
+                a0 = v.and(0xF).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a0);
+                a1 = v.and(0xF0).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a1);
+                a2 = v.and(0xF00).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a2);
+                a3 = v.and(0xF000).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a3);
+                a4 = h.and(0xF).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a4);
+                a5 = h.and(0xF0).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a5);
+                a6 = h.and(0xF00).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a6);
+                a7 = h.and(0xF000).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC).fma(xi, a7);
+            }
+        } else {
+            for (int t = 0; t < n; t++, off += stride) {
+                IntVector v = IntVector.fromMemorySegment(I, seg, off, LE);
+                FloatVector xi = FloatVector.broadcast(F, x[xOff + t]);
+                a0 = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(xi, a0);
+                a1 = code(v, 4).fma(xi, a1);
+                a2 = code(v, 8).fma(xi, a2);
+                a3 = code(v, 12).fma(xi, a3);
+                a4 = code(v, 16).fma(xi, a4);
+                a5 = code(v, 20).fma(xi, a5);
+                a6 = code(v, 24).fma(xi, a6);
+                a7 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(xi, a7);
+            }
         }
         a0.intoArray(sums, base);
         a1.intoArray(sums, base + L);
@@ -246,7 +284,7 @@ public final class AwqMatrix implements PackedMatrix {
         a7.intoArray(sums, base + 7 * L);
     }
 
-    /** Codes of nibble plane {@code shift / 4} as floats. */
+    /** Codes of nibble plane {@code shift / 4} as floats, unit 1 (without {@link #MAGIC_PLANES}). */
     private static FloatVector code(IntVector v, int shift) {
         return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.AND, 0xF)
                 .convert(VectorOperators.I2F, 0);
@@ -261,22 +299,23 @@ public final class AwqMatrix implements PackedMatrix {
     }
 
     /**
-     * planes[k·L + j] = scale and planes[8·L + k·L + j] = zero of group g for word w + j, nibble k (lanes past the
-     * range read nothing: masked zero loads, scales left as they were and never stored).
+     * planes[k·L + j] = scale / UNIT[k] and planes[8·L + k·L + j] = zero · UNIT[k] of group g for word w + j,
+     * nibble k, in the units the kernels read codes in (lanes past the range read nothing: masked zero loads,
+     * scales left as they were and never stored).
      */
     private void groupPlanes(int g, int w, VectorMask<Integer> m, float[] planes, int[] scaleWords) {
         IntVector z = IntVector.fromMemorySegment(I, qz, ((long) g * words + w) * Integer.BYTES, LE, m);
         for (int k = 0; k < AwqPacking.PACK; k++) {
             ((FloatVector) z.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.AND, 0xF)
-                    .convert(VectorOperators.I2F, 0)).intoArray(planes, CHUNK + k * L);
+                    .convert(VectorOperators.I2F, 0)).mul(UNIT[k]).intoArray(planes, CHUNK + k * L);
         }
         int valid = Math.min(L, words - w);
         MemorySegment.copy(sc, I32_LE, ((long) g * out + (long) w * AwqPacking.PACK) * Short.BYTES, scaleWords, 0,
                 valid * 4);
         for (int half = 0; half < 4; half++) {
             IntVector pairs = IntVector.fromArray(I, scaleWords, 0, SCALE_GATHER, half * L);
-            half(pairs.lanewise(VectorOperators.AND, 0xFFFF)).intoArray(planes, half * L);
-            half(pairs.lanewise(VectorOperators.LSHR, 16)).intoArray(planes, (half + 4) * L);
+            half(pairs.lanewise(VectorOperators.AND, 0xFFFF)).div(UNIT[half]).intoArray(planes, half * L);
+            half(pairs.lanewise(VectorOperators.LSHR, 16)).div(UNIT[half + 4]).intoArray(planes, (half + 4) * L);
         }
     }
 
@@ -341,11 +380,23 @@ public final class AwqMatrix implements PackedMatrix {
     private static void dequantize(MemorySegment seg, long off, long stride, int n, float[] planes, float[] tile) {
         for (int t = 0; t < n; t++, off += stride) {
             IntVector v = IntVector.fromMemorySegment(I, seg, off, LE);
-            for (int k = 0; k < AwqPacking.PACK; k++) {
-                FloatVector scale = FloatVector.fromArray(F, planes, k * L);
-                FloatVector zero = FloatVector.fromArray(F, planes, CHUNK + k * L);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).lanewise(VectorOperators.AND, 0xF)
-                        .convert(VectorOperators.I2F, 0)).sub(zero).mul(scale).intoArray(tile, t * CHUNK + k * L);
+            if (MAGIC_PLANES) {
+                IntVector h = v.lanewise(VectorOperators.LSHR, 16);
+                for (int k = 0; k < 4; k++) {
+                    int mask = 0xF << (4 * k);
+                    v.and(mask).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC)
+                            .sub(FloatVector.fromArray(F, planes, CHUNK + k * L))
+                            .mul(FloatVector.fromArray(F, planes, k * L)).intoArray(tile, t * CHUNK + k * L);
+                    h.and(mask).or(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC)
+                            .sub(FloatVector.fromArray(F, planes, CHUNK + (k + 4) * L))
+                            .mul(FloatVector.fromArray(F, planes, (k + 4) * L))
+                            .intoArray(tile, t * CHUNK + (k + 4) * L);
+                }
+            } else {
+                for (int k = 0; k < AwqPacking.PACK; k++) {
+                    code(v, 4 * k).sub(FloatVector.fromArray(F, planes, CHUNK + k * L))
+                            .mul(FloatVector.fromArray(F, planes, k * L)).intoArray(tile, t * CHUNK + k * L);
+                }
             }
         }
     }
