@@ -31,6 +31,16 @@ public interface PackedMatrix {
         return 16;
     }
 
+    /**
+     * Whether {@link #multiply} should get as few, wide ranges of output rows as the threads allow. True for layouts
+     * packed along the output dimension (AWQ's [in, out/8] words, GPTQ's [in/8, out]), where a call reads a slice of
+     * every packed input row: narrow ranges read short runs scattered a row apart, which the prefetchers do not
+     * follow (AWQ decode on 2 threads halved with 16 ranges instead of 2).
+     */
+    default boolean prefersWideRanges() {
+        return false;
+    }
+
     /** dst[off, off + cols) = row {@code row} dequantized to floats: the reference path, embeddings, tests. */
     void dequantizeRow(long row, float[] dst, int off);
 

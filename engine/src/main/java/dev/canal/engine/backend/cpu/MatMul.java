@@ -76,7 +76,8 @@ final class MatMul {
         this.outCols = out.cols();
         try {
             if (w.packed() != null) {
-                pool.parallelFor((int) w.rows(), w.packed().rowGrain(), packedChunk);
+                int chunksPerThread = w.packed().prefersWideRanges() ? 1 : ThreadPool.CHUNKS_PER_THREAD;
+                pool.parallelFor((int) w.rows(), w.packed().rowGrain(), chunksPerThread, packedChunk);
             } else if (rows >= PANEL_ROWS) {
                 pool.parallelFor((int) w.rows(), gemms[0].width(), gemmChunk);
             } else if (rows >= GEMM_ROWS) {

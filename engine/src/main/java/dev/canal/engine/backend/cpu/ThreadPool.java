@@ -67,10 +67,18 @@ final class ThreadPool implements AutoCloseable {
      * call to call; each item runs exactly once. A worker's exception is rethrown here.
      */
     void parallelFor(int count, int grain, Chunk chunk) {
+        parallelFor(count, grain, CHUNKS_PER_THREAD, chunk);
+    }
+
+    /**
+     * As {@link #parallelFor(int, int, Chunk)} with about {@code chunksPerThread} chunks per thread; 1 gives each
+     * thread one contiguous range, for kernels whose cost grows as ranges narrow.
+     */
+    void parallelFor(int count, int grain, int chunksPerThread, Chunk chunk) {
         if (closed) throw new IllegalStateException("cpu backend is closed");
         if (count <= 0) return;
         int units = (count + grain - 1) / grain;
-        int chunkUnits = Math.max(1, units / (threads * CHUNKS_PER_THREAD));
+        int chunkUnits = Math.max(1, units / (threads * chunksPerThread));
         int chunks = (units + chunkUnits - 1) / chunkUnits;
         if (threads == 1 || chunks <= 1) {
             chunk.run(0, 0, count);

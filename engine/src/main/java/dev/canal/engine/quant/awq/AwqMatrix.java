@@ -156,6 +156,12 @@ public final class AwqMatrix implements PackedMatrix {
         return CHUNK;
     }
 
+    /** Each call reads its columns' slice of every packed row: see {@link PackedMatrix#prefersWideRanges}. */
+    @Override
+    public boolean prefersWideRanges() {
+        return true;
+    }
+
     @Override
     public void dequantizeRow(long row, float[] dst, int off) {
         int o = Math.toIntExact(row);

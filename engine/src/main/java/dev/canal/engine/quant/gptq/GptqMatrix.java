@@ -121,6 +121,12 @@ final class GptqMatrix implements PackedMatrix {
         return TILE;
     }
 
+    /** Each call reads its columns' slice of every packed row: see {@link PackedMatrix#prefersWideRanges}. */
+    @Override
+    public boolean prefersWideRanges() {
+        return true;
+    }
+
     @Override
     public void dequantizeRow(long row, float[] dst, int off) {
         int o = Math.toIntExact(row);

@@ -68,6 +68,23 @@ class ThreadPoolTest {
     }
 
     @Test
+    void oneChunkPerThreadGivesEachThreadOneContiguousRange() {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            for (int job = 0; job < 200; job++) {
+                AtomicInteger calls = new AtomicInteger();
+                AtomicIntegerArray hits = new AtomicIntegerArray(64);
+                pool.parallelFor(64, 4, 1, (worker, start, end) -> {
+                    calls.incrementAndGet();
+                    assertEquals(32, end - start);
+                    for (int i = start; i < end; i++) hits.incrementAndGet(i);
+                });
+                assertEquals(2, calls.get());
+                for (int i = 0; i < 64; i++) assertEquals(1, hits.get(i));
+            }
+        }
+    }
+
+    @Test
     void closedPoolRefusesWork() {
         ThreadPool pool = new ThreadPool(2);
         pool.close();
