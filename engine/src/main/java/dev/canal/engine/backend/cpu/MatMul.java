@@ -30,6 +30,7 @@ final class MatMul {
 
     private static final MatKernel F32 = new F32MatKernel();
     private static final MatKernel F16 = new F16MatKernel();
+    private static final MatKernel F16_PRESCALED = new F16PrescaledMatKernel();
     private static final MatKernel BF16 = new Bf16MatKernel();
 
     private final ThreadPool pool;
@@ -43,6 +44,8 @@ final class MatMul {
     private final ThreadPool.Chunk gemmChunk = this::gemmRows;
     private final ThreadPool.Chunk skinnyChunk = this::skinnyRows;
     private final ThreadPool.Chunk packedChunk = this::packedRows;
+    /** The activation row times 2^112 for {@link F16PrescaledMatKernel}, grown to the widest row seen. */
+    private float[] prescaled = new float[0];
     /** Per block format with an integer path: its activation buffer, reused from matmul to matmul. */
     private final Map<BlockFormat, BlockFormat.QuantizedActivations> quantized = new IdentityHashMap<>();
 
@@ -88,7 +91,7 @@ final class MatMul {
             } else {
                 this.kernel = switch (w.dtype()) {
                     case F32 -> F32;
-                    case F16 -> F16;
+                    case F16 -> f16Kernel(rows);
                     case BF16 -> BF16;
                     case BLOCK -> blockKernel(w, x.data(), rows);
                     default -> throw new IllegalStateException("unreachable: CpuWeight admits only float, block "
@@ -115,6 +118,18 @@ final class MatMul {
 
     private void gemmRows(int worker, int start, int end) {
         gemms[worker].multiply(x, rows, weight, out, outCols, start, end);
+    }
+
+    /**
+     * F16's kernel: for a single activation row whose values allow it, the row is prescaled once here (into
+     * {@link #x} for this product) and the weights read with one op fewer.
+     */
+    private MatKernel f16Kernel(int rows) {
+        if (rows != 1 || !F16PrescaledMatKernel.accepts(x, n)) return F16;
+        if (prescaled.length < n) prescaled = new float[n];
+        F16PrescaledMatKernel.prescale(x, n, prescaled);
+        x = prescaled;
+        return F16_PRESCALED;
     }
 
     /** The kernel for a block-quantized weight; quantizes the activation row first where the format asks for it. */

@@ -113,6 +113,21 @@ final class WeightLoads {
         return h.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats().mul(HALF_TO_FLOAT_BIAS);
     }
 
+    /**
+     * {@link #f16Finite} without its multiply: the element times 2^-112, exactly. {@link F16PrescaledMatKernel}
+     * multiplies it with activations scaled by 2^112, which gives every product exactly as {@link #f16Finite}'s.
+     */
+    static FloatVector f16Unbiased(MemorySegment w, long index) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, index * 2, LE).convertShape(
+                VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats();
+    }
+
+    /** The factor {@link #f16Unbiased} leaves out. */
+    static float f16Bias() {
+        return HALF_TO_FLOAT_BIAS;
+    }
+
     static float scalarF32(MemorySegment w, long index) {
         return w.get(F32_LE, index * 4);
     }
