@@ -11,7 +11,9 @@ import java.lang.foreign.MemorySegment;
  * {@link MatKernel} for F16 weights. A single activation row (decode, memory-bound) converts in registers with
  * {@link WeightLoads#f16Finite}, four rows interleaved so that the loads of four weight streams are in flight at once;
  * the exact conversion is too large to inline four times (C2 would box the vectors) and, through an L1 panel, cost
- * half the bandwidth. Tiles of four activation rows use {@link DecodingMatKernel}, which converts exactly.
+ * half the bandwidth. Tiles of four activation rows use {@link DecodingMatKernel}, which converts exactly. A decode
+ * row usually goes to {@link F16PrescaledMatKernel} instead (one op fewer per vector); this one takes the rows it
+ * refuses and the leftover rows of short batches.
  */
 final class F16MatKernel implements MatKernel {
     private static final DecodingMatKernel PANELLED = new DecodingMatKernel(true);
