@@ -33,7 +33,7 @@ final class F16PrescaledMatKernel implements MatKernel {
 
     /** dst[0, n) = x[0, n) · 2^112, exactly. */
     static void prescale(float[] x, int n, float[] dst) {
-        float bias = WeightLoads.f16Bias();
+        float bias = WeightLoads.HALF_TO_FLOAT_BIAS;
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, i).mul(bias).intoArray(dst, i);
@@ -56,7 +56,7 @@ final class F16PrescaledMatKernel implements MatKernel {
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
         float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        float unscale = 1 / WeightLoads.f16Bias();
+        float unscale = 1 / WeightLoads.HALF_TO_FLOAT_BIAS;
         for (; i < n; i++) {
             float xi = x[xOff + i] * unscale; // the tail as F16MatKernel computes it
             s0 = Math.fma(WeightLoads.scalarF16(w, w0 + i), xi, s0);

@@ -26,8 +26,11 @@ final class WeightLoads {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    /** 2^112 moves a half's exponent bias (15) to a float's (127), normals and subnormals alike. */
-    private static final float HALF_TO_FLOAT_BIAS = 0x1p112f;
+    /**
+     * 2^112 moves a half's exponent bias (15) to a float's (127), normals and subnormals alike; the factor
+     * {@link #f16Unbiased} leaves out.
+     */
+    static final float HALF_TO_FLOAT_BIAS = 0x1p112f;
 
     private WeightLoads() {
     }
@@ -121,11 +124,6 @@ final class WeightLoads {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, index * 2, LE).convertShape(
                 VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).reinterpretAsFloats();
-    }
-
-    /** The factor {@link #f16Unbiased} leaves out. */
-    static float f16Bias() {
-        return HALF_TO_FLOAT_BIAS;
     }
 
     static float scalarF32(MemorySegment w, long index) {
