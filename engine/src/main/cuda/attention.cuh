@@ -16,7 +16,7 @@ __device__ __forceinline__ float kv_load(const __half* p) { return __half2float(
 template <typename KV>
 __device__ void attention(float* out, const float* q, const KV* keys, const KV* values, int heads, int kvHeads,
                           int headDim, float scale, int window, int startPos) {
-    extern __shared__ float shared[];
+    CANAL_DYNAMIC_SHARED(float, shared);
     float* qs = shared;            // headDim
     float* p = shared + headDim;   // blockDim.x
     int row = blockIdx.x, head = blockIdx.y;

@@ -8,6 +8,11 @@
 
 #define CANAL_KERNEL extern "C" __global__
 
+// The launch's dynamic shared memory. A macro so that the CPU emulator the tests run the kernels on can supply it.
+#ifndef CANAL_DYNAMIC_SHARED
+#define CANAL_DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
+
 namespace canal {
 
 constexpr int WARP = 32;

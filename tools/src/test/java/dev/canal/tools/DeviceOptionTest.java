@@ -8,6 +8,8 @@ import dev.canal.engine.backend.cuda.CudaProbe;
 import dev.canal.engine.testing.Fixtures;
 import dev.canal.engine.testing.GpuForTests;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,15 +42,21 @@ class DeviceOptionTest {
         assertTrue(r.stderr().startsWith("error: cuda:1: "), r.stderr());
     }
 
-    /** Issue 5's AWQ must-show and issue 6's "greedy output equals the CPU backend's", on a GPU where there is one. */
-    @Test
-    void onAGpuTheAwqFixtureGivesItsExpectedGreedyText() throws Exception {
+    /**
+     * Issue 5's AWQ must-show and issue 6's "greedy output equals the CPU backend's" (the fixtures' expected texts are
+     * the CPU's), for AWQ int4, F32 safetensors and a GGUF file, on a GPU where there is one; the build's cuda-emulator
+     * test run runs them on the CUDA emulator.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K-awq-derived", "stories260K-hf-derived", "stories260K-gguf/stories260K.gguf"})
+    void onAGpuTheFixturesGiveTheirExpectedGreedyText(String fixture) throws Exception {
         GpuForTests.require();
-        Path awq = Fixtures.model("stories260K-awq-derived");
-        Cli.Result r = Cli.run("run", awq.toString(), "--raw", "--prompt", "", "--temperature", "0",
+        Path model = Fixtures.model(fixture);
+        Path expected = (Files.isDirectory(model) ? model : model.getParent()).resolve("expected_greedy_200.txt");
+        Cli.Result r = Cli.run("run", model.toString(), "--raw", "--prompt", "", "--temperature", "0",
                 "--max-tokens", "200", "--device", "cuda", "--verbose");
         assertEquals(0, r.exitCode(), r.stderr());
-        assertEquals(Files.readString(awq.resolve("expected_greedy_200.txt")), r.stdout());
+        assertEquals(Files.readString(expected), r.stdout());
         assertTrue(r.stderr().contains("backend: cuda:0; "), r.stderr());
     }
 
