@@ -67,6 +67,7 @@ T shuffle(T v, int srcLane) {
 #define gridDim (canal_emu::current->gridSize)
 
 inline void __syncthreads() { canal_emu::syncBlock(); }
+inline void __syncwarp(unsigned = 0xffffffffu) { canal_emu::syncWarp(); }
 
 template <typename T>
 inline T __shfl_xor_sync(unsigned, T v, int laneMask, int = 32) {

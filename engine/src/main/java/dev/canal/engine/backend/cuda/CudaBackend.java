@@ -29,13 +29,20 @@ import java.util.Map;
  * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, FP8 and NVFP4
  * weights as stored, read in place from the mapped files on an integrated GPU that reads host memory (GB10) and
  * copied to device memory elsewhere, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
- * the host, the legacy default stream, one thread). Chosen only when asked for ({@code --device cuda}) until it has
- * run on a GPU. Still to come, in this order: cuBLAS for prefill matmuls, cuBLASLt for FP8/FP4 where the SM has
- * the tensor cores, a non-blocking stream and CUDA graphs for decode.
+ * the host, the legacy default stream, one thread). Attention takes one of three kernels: tiled for prefill, split-K
+ * flash-decoding for a decode step over more than one 256-key tile, one block per row otherwise. Chosen only when
+ * asked for ({@code --device cuda}) until it has run on a GPU. Still to come, in this order: cuBLAS for prefill
+ * matmuls, cuBLASLt for FP8/FP4 where the SM has the tensor cores, a non-blocking stream and CUDA graphs for decode.
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
     private static final int GEMV_WARPS = 4;
+    /** Split-K decoding: most chunks per head (canal_attention_split_f32kv). */
+    static final int MAX_SPLITS = 64;
+    /** Tiled prefill attention (canal_attention_prefill_f32kv): its constants, as in attention.cuh. */
+    private static final int PREFILL_WARPS = 8;
+    private static final int PREFILL_TILE = 32;
+    private static final int PREFILL_MAX_HEAD_DIM = 128;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -47,6 +54,8 @@ public final class CudaBackend implements Backend {
     private final Map<Rope, Long> invFreqs = new IdentityHashMap<>();
     private final long tokens; // device buffer for embed's token ids, grown on demand
     private int tokenCapacity = 4096;
+    private long partials; // split-K decoding's partial states, see partials(long)
+    private long partialsCapacity;
 
     private CudaBackend(CudaDevice device, KernelDispatch.Choice choice) {
         this.device = device;
@@ -401,11 +410,62 @@ public final class CudaBackend implements Backend {
         if (rows == 0) return;
         // The cache is [position][kvHead][headDim], k and v are [row][kvHead·headDim]: one contiguous copy each.
         long offset = 4L * startPos * kvCols, bytes = 4L * rows * kvCols;
-        check(cuMemcpyDtoD_v2(c.keys()[layer] + offset, ka.pointer(), bytes), "cuMemcpyDtoD(keys)");
-        check(cuMemcpyDtoD_v2(c.values()[layer] + offset, va.pointer(), bytes), "cuMemcpyDtoD(values)");
-        kernels.launch("canal_attention_f32kv", rows, shape.heads(), BLOCK, 1, 4 * (shape.headDim() + BLOCK),
-                o.pointer(), qa.pointer(), c.keys()[layer], c.values()[layer], shape.heads(), shape.kvHeads(),
-                shape.headDim(), shape.scale(), shape.slidingWindow(), startPos);
+        long keys = c.keys()[layer], values = c.values()[layer];
+        check(cuMemcpyDtoD_v2(keys + offset, ka.pointer(), bytes), "cuMemcpyDtoD(keys)");
+        check(cuMemcpyDtoD_v2(values + offset, va.pointer(), bytes), "cuMemcpyDtoD(values)");
+        int heads = shape.heads(), headDim = shape.headDim();
+        if (rows == 1) {
+            int first = shape.slidingWindow() > 0 ? Math.max(0, startPos - shape.slidingWindow() + 1) : 0;
+            int splits = decodeSplits(startPos + 1 - first, heads, device.multiprocessors());
+            if (splits > 1) {
+                int chunk = (startPos + 1 - first + splits - 1) / splits;
+                long partials = partials((long) heads * splits * (headDim + 2));
+                kernels.launch("canal_attention_split_f32kv", splits, heads, BLOCK, 1, 4 * (headDim + BLOCK),
+                        partials, qa.pointer(), keys, values, heads, shape.kvHeads(), headDim, shape.scale(),
+                        shape.slidingWindow(), startPos, chunk);
+                kernels.launch("canal_attention_merge_f32", heads, 1, Math.min(BLOCK, roundUpToWarp(headDim)), 1, 0,
+                        o.pointer(), partials, splits, headDim);
+                return;
+            }
+        } else if (headDim <= PREFILL_MAX_HEAD_DIM) {
+            int sharedFloats = PREFILL_TILE * (headDim + 1) + PREFILL_TILE * headDim + PREFILL_WARPS * headDim
+                    + PREFILL_WARPS * PREFILL_TILE;
+            kernels.launch("canal_attention_prefill_f32kv", (rows + PREFILL_WARPS - 1) / PREFILL_WARPS, heads,
+                    PREFILL_WARPS * 32, 1, 4 * sharedFloats, o.pointer(), qa.pointer(), keys, values, heads,
+                    shape.kvHeads(), headDim, shape.scale(), shape.slidingWindow(), startPos, rows);
+            return;
+        }
+        kernels.launch("canal_attention_f32kv", rows, heads, BLOCK, 1, 4 * (headDim + BLOCK), o.pointer(),
+                qa.pointer(), keys, values, heads, shape.kvHeads(), headDim, shape.scale(), shape.slidingWindow(),
+                startPos);
+    }
+
+    /**
+     * How many chunks split-K decoding cuts {@code keys} visible keys into: enough blocks (heads × splits) for about
+     * two per SM, each chunk at least one {@link #BLOCK}-key tile, at most {@link #MAX_SPLITS}; 1 means the one-block-
+     * per-head kernel, which short contexts keep.
+     */
+    static int decodeSplits(int keys, int heads, int multiprocessors) {
+        int byKeys = (keys + BLOCK - 1) / BLOCK;
+        int bySms = Math.max(1, (2 * Math.max(1, multiprocessors) + heads - 1) / heads);
+        return Math.max(1, Math.min(MAX_SPLITS, Math.min(byKeys, bySms)));
+    }
+
+    /** The split-K scratch of at least {@code floats} floats, grown on demand and kept for the backend's life. */
+    private long partials(long floats) {
+        if (floats > partialsCapacity) {
+            if (partials != 0) {
+                owned.remove(Long.valueOf(partials));
+                context.free(partials);
+            }
+            partials = own(context.alloc(4L * floats));
+            partialsCapacity = floats;
+        }
+        return partials;
+    }
+
+    private static int roundUpToWarp(int n) {
+        return (n + 31) / 32 * 32;
     }
 
     @Override
