@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.api.LoadOptions;
-import dev.canal.engine.backend.Backend;
+import dev.canal.engine.generate.Backends;
 import dev.canal.engine.generate.ModelLoader;
 import dev.canal.engine.spi.Architecture;
 import dev.canal.engine.spi.Architectures;
@@ -65,6 +65,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "cpu, or cuda / cuda:N for GPU N (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--gpu-layers", paramLabel = "N", defaultValue = "-1",
+            description = "With --device cuda: run the last N layers (and the output head) on the GPU and the rest on"
+                    + " the CPU, as llama.cpp's -ngl; default: as many as the GPU's free memory holds, all when the"
+                    + " model fits.")
+    int gpuLayers;
+
     @Option(names = "--json", description = "One JSON object per test (llama-bench's field names) instead of a table.")
     boolean json;
 
@@ -101,11 +107,11 @@ final class BenchCommand implements Callable<Integer> {
             String type = arch.name() + " " + describeTypes(source.weights());
             boolean headed = false;
             for (int t : threadCounts) {
-                LoadOptions options = new LoadOptions(t, 0, batch, device);
-                try (Backend backend = ModelLoader.backend(options, source)) {
+                LoadOptions options = new LoadOptions(t, 0, batch, device, gpuLayers);
+                try (Backends backends = ModelLoader.backends(options, source, source.config().numHiddenLayers())) {
                     if (!json && !headed) header(); // once the backend is open: an error comes alone
                     headed = true;
-                    DecoderModel decoder = arch.load(source.config(), source.weights(), backend);
+                    DecoderModel decoder = arch.load(source.config(), source.weights(), backends.placement());
                     String label = options.cudaOrdinal() < 0 ? "CPU" : "CUDA";
                     List<Result> results = new ArrayList<>();
                     for (int p : prompts) if (p > 0) results.add(measure(decoder, label, t, p, 0));

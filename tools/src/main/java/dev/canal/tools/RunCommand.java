@@ -80,6 +80,12 @@ final class RunCommand implements Callable<Integer> {
                     + " been verified on a GPU (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--gpu-layers", paramLabel = "N", defaultValue = "-1",
+            description = "With --device cuda: run the last N layers (and the output head) on the GPU and the rest on"
+                    + " the CPU, as llama.cpp's -ngl; default: as many as the GPU's free memory holds, all when the"
+                    + " model fits.")
+    int gpuLayers;
+
     @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "0",
             description = "Context positions; 0 = the model's maximum, at most 4096 (default: ${DEFAULT-VALUE}).")
     int ctxSize;
@@ -106,7 +112,8 @@ final class RunCommand implements Callable<Integer> {
                     .withPenalties(repeatPenalty, 0f, 0f, SamplerSettings.defaults().penaltyLastN());
             if (seed != null) sampler = sampler.withSeed(seed);
             options = new GenerationOptions(maxTokens, sampler, stop);
-            loadOptions = LoadOptions.defaults().withContextLength(ctxSize).withDevice(device);
+            loadOptions = LoadOptions.defaults().withContextLength(ctxSize).withDevice(device)
+                    .withGpuLayers(gpuLayers);
             if (threads != null) loadOptions = loadOptions.withThreads(threads);
         } catch (CanalException e) {
             throw new ParameterException(spec.commandLine(), "invalid option value: " + e.getMessage());

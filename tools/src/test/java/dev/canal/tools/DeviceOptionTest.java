@@ -60,6 +60,26 @@ class DeviceOptionTest {
         assertTrue(r.stderr().contains("backend: cuda:0; "), r.stderr());
     }
 
+    /** Issue 6's GPU/CPU split: the last 2 of the 5 layers and the head on the GPU, the rest on the CPU. */
+    @Test
+    void aModelSplitBetweenTheGpuAndTheCpuGivesTheCpusText() throws Exception {
+        GpuForTests.require();
+        Path model = Fixtures.stories();
+        Cli.Result r = Cli.run("run", model.toString(), "--raw", "--prompt", "", "--temperature", "0",
+                "--max-tokens", "200", "--device", "cuda", "--gpu-layers", "2", "--verbose");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(Files.readString(model.resolve("expected_greedy_200.txt")), r.stdout());
+        assertTrue(r.stderr().contains("backend: cuda:0 (layers 3-4 and the output head, "), r.stderr());
+        assertTrue(r.stderr().contains(" threads: the embedding and layers 0-2)"), r.stderr());
+    }
+
+    @Test
+    void gpuLayersWithoutAGpuDeviceIsRefused() {
+        Cli.Result r = Cli.run("run", Fixtures.stories().toString(), "--prompt", "", "--gpu-layers", "2");
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("gpu layers are for a GPU: add --device cuda"), r.stderr());
+    }
+
     @Test
     void aDeviceNameThatIsNeitherIsRefused() {
         Cli.Result run = Cli.run("run", Fixtures.stories().toString(), "--prompt", "", "--device", "gpu");

@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  *                      GPU N. The CUDA backend is never chosen on its own yet: it has not been verified on a GPU,
  *                      so it runs only when asked for, and a load that asks for it fails with the reason when it
  *                      cannot run (no driver, no such GPU, no kernels for its SM, a weight format it cannot bind).
+ * @param gpuLayers     on a GPU, how many of the last layers it runs, the rest staying on the CPU (llama.cpp's
+ *                      {@code -ngl}); {@code -1}, the default, for as many as its free memory holds (all, when the
+ *                      model fits)
  */
-public record LoadOptions(int threads, int contextLength, int batchSize, String device) {
+public record LoadOptions(int threads, int contextLength, int batchSize, String device, int gpuLayers) {
     private static final Pattern DEVICE = Pattern.compile("cpu|cuda(?::(\\d{1,3}))?");
 
     public LoadOptions {
@@ -24,6 +27,17 @@ public record LoadOptions(int threads, int contextLength, int batchSize, String 
         if (device == null || !DEVICE.matcher(device).matches()) {
             throw new CanalException("device must be cpu, cuda or cuda:N (N a GPU number), got " + device);
         }
+        if (gpuLayers != -1 && gpuLayers < 1) {
+            throw new CanalException("gpu layers must be at least 1 (or -1 for as many as fit), got " + gpuLayers);
+        }
+        if (gpuLayers != -1 && device.equals("cpu")) {
+            throw new CanalException("gpu layers are for a GPU: add --device cuda (or leave --gpu-layers out)");
+        }
+    }
+
+    /** Options for {@code device}, with as many layers on a GPU as fit. */
+    public LoadOptions(int threads, int contextLength, int batchSize, String device) {
+        this(threads, contextLength, batchSize, device, -1);
     }
 
     /** Options for the CPU. */
@@ -36,19 +50,23 @@ public record LoadOptions(int threads, int contextLength, int batchSize, String 
     }
 
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(n, contextLength, batchSize, device);
+        return new LoadOptions(n, contextLength, batchSize, device, gpuLayers);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(threads, n, batchSize, device);
+        return new LoadOptions(threads, n, batchSize, device, gpuLayers);
     }
 
     public LoadOptions withBatchSize(int n) {
-        return new LoadOptions(threads, contextLength, n, device);
+        return new LoadOptions(threads, contextLength, n, device, gpuLayers);
     }
 
     public LoadOptions withDevice(String d) {
-        return new LoadOptions(threads, contextLength, batchSize, d);
+        return new LoadOptions(threads, contextLength, batchSize, d, gpuLayers);
+    }
+
+    public LoadOptions withGpuLayers(int n) {
+        return new LoadOptions(threads, contextLength, batchSize, device, n);
     }
 
     /** The GPU number {@link #device} names, or -1 for the CPU. */

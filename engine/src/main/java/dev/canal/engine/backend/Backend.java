@@ -58,6 +58,12 @@ public interface Backend extends AutoCloseable {
     /** Copies row {@code row} of x into dst (length ≥ x.cols()): how logits reach the sampler. */
     void read(Activations x, int row, float[] dst);
 
+    /**
+     * Copies src (length ≥ x.cols()) into row {@code row} of x: how the residual stream crosses from one backend to
+     * the next where a model's layers are split between them.
+     */
+    void write(Activations x, int row, float[] src);
+
     @Override
     void close();
 }

@@ -3,7 +3,6 @@ package dev.canal.engine.generate;
 import dev.canal.engine.api.Model;
 import dev.canal.engine.api.ModelInfo;
 import dev.canal.engine.api.Session;
-import dev.canal.engine.backend.Backend;
 import dev.canal.engine.spi.DecoderModel;
 import dev.canal.engine.template.ChatTemplate;
 import dev.canal.engine.tokenizer.Tokenizer;
@@ -21,11 +20,11 @@ final class LoadedModel implements Model {
     final int contextLength;
     final int batchSize;
     private final ModelInfo info;
-    private final Backend backend;
+    private final Backends backends;
     private final WeightStore weights;
 
     LoadedModel(DecoderModel decoder, Tokenizer tokenizer, Optional<ChatTemplate> template, Set<Integer> eosIds,
-                int contextLength, int batchSize, ModelInfo info, Backend backend, WeightStore weights) {
+                int contextLength, int batchSize, ModelInfo info, Backends backends, WeightStore weights) {
         this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -33,7 +32,7 @@ final class LoadedModel implements Model {
         this.contextLength = contextLength;
         this.batchSize = batchSize;
         this.info = info;
-        this.backend = backend;
+        this.backends = backends;
         this.weights = weights;
     }
 
@@ -60,7 +59,7 @@ final class LoadedModel implements Model {
     @Override
     public void close() {
         decoder.close();
-        backend.close();
+        backends.close();
         weights.close();
     }
 }

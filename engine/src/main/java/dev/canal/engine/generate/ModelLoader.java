@@ -4,7 +4,7 @@ import dev.canal.engine.api.CanalException;
 import dev.canal.engine.api.LoadOptions;
 import dev.canal.engine.api.Model;
 import dev.canal.engine.api.ModelInfo;
-import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.Placement;
 import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.backend.cuda.CudaProbe;
@@ -28,7 +28,8 @@ import java.util.TreeMap;
 
 /**
  * Opens a model in any known format (Hugging Face directories built in, others through {@link ModelFormat}
- * providers), picks the architecture and binds the weights to the CPU backend.
+ * providers), picks the architecture and binds the weights to the backends asked for (the CPU, a GPU, or a GPU
+ * for the last layers and the CPU for the rest).
  */
 public final class ModelLoader {
     /** Default context when the caller does not ask for one: enough for chat, small enough for any KV budget. */
@@ -40,14 +41,15 @@ public final class ModelLoader {
     public static Model load(Path path, LoadOptions options) {
         long t0 = System.nanoTime();
         ModelSource source = open(path);
-        Backend backend = null;
+        Backends backends = null;
         try {
             ModelConfig config = source.config();
             Architecture architecture = Architectures.forConfig(config);
-            backend = backend(options, source);
+            backends = backends(options, source, config.numHiddenLayers());
+            Placement placement = backends.placement();
             DecoderModel decoder;
             try {
-                decoder = architecture.load(config, source.weights(), backend);
+                decoder = architecture.load(config, source.weights(), placement);
             } catch (RuntimeException e) {
                 tokenizer(source); // a bad tokenizer is reported first, as when it was read before the weights
                 throw e;
@@ -57,19 +59,19 @@ public final class ModelLoader {
                     : Math.min(config.maxPositionEmbeddings(), DEFAULT_CONTEXT);
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
             WeightStore weights = source.weights();
-            boolean cpu = backend instanceof CpuBackend;
-            String where = cpu ? backend.name() + " (" + options.threads() + " threads)" : backend.name();
-            String why = cpu ? whyCpu() : whyGpu((CudaBackend) backend);
+            String where = backends.describe();
+            String why = placement.last() instanceof CudaBackend cuda ? whyGpu(cuda) : whyCpu();
             ModelInfo info = new ModelInfo(source.location(), describe(architecture, config), weights.parameterCount(),
                     weights.byteSize(), types(weights), context, config.vocabSize(), where, why, loadMillis);
             return new LoadedModel(decoder, tokenizer, source.chatTemplate(), source.eosTokenIds(), context,
-                    options.batchSize(), info, backend, weights);
+                    options.batchSize(), info, backends, weights);
         } catch (RuntimeException e) {
-            if (backend != null) backend.close();
+            if (backends != null) backends.close();
             source.close();
             throw e;
         }
     }
+
 
     /** A format may read its tokenizer while the weights are bound; its errors are load errors all the same. */
     private static Tokenizer tokenizer(ModelSource source) {
@@ -97,16 +99,23 @@ public final class ModelLoader {
     }
 
     /**
-     * The backend {@code options} ask for, to run {@code source}: a GPU that cannot run says why, and one whose free
-     * memory the weights would not fit says by how much, as load errors before any upload.
+     * The backends {@code options} ask for, to run {@code source}'s {@code layers} layers: the CPU, or a GPU with as
+     * many layers as fit its free memory (or as {@link LoadOptions#gpuLayers} asks) and the CPU for the rest. A GPU
+     * that cannot run says why, and one that cannot hold even the output head and a layer says by how much, as load
+     * errors before any upload.
      */
-    public static Backend backend(LoadOptions options, ModelSource source) {
+    public static Backends backends(LoadOptions options, ModelSource source, int layers) {
         int gpu = options.cudaOrdinal();
-        if (gpu < 0) return new CpuBackend(options.threads());
+        if (gpu < 0) return new Backends(Placement.single(new CpuBackend(options.threads())), null, options.threads());
         CudaBackend cuda = CudaBackend.open(gpu);
         try {
-            cuda.checkFits(source.location(), source.weights().byteSize());
-            return cuda;
+            long[] memory = cuda.memoryInfo();
+            OffloadPlan plan = OffloadPlan.plan(source.weights(), layers, cuda.name() + " (" + cuda.device().name()
+                    + ")", memory[0], memory[1], CudaBackend.HEADROOM, cuda.device().readsWeightsInPlace(),
+                    options.gpuLayers());
+            Placement placement = plan.whole() ? Placement.single(cuda)
+                    : new Placement(new CpuBackend(options.threads()), cuda, plan.firstGpuLayer());
+            return new Backends(placement, plan, options.threads());
         } catch (RuntimeException e) {
             cuda.close();
             throw e;

@@ -1,6 +1,7 @@
 package dev.canal.engine.spi;
 
 import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.Placement;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.weights.WeightStore;
 
@@ -21,6 +22,14 @@ public interface Architecture {
     /** config.json model_type values this family runs, e.g. "llama", "mistral". */
     List<String> modelTypes();
 
-    /** Binds the weights to the backend; fails with a message naming any missing or mis-shaped tensor. */
-    DecoderModel load(ModelConfig config, WeightStore weights, Backend backend);
+    /**
+     * Binds the weights to the backends of {@code placement} (each layer to its own); fails with a message naming
+     * any missing or mis-shaped tensor.
+     */
+    DecoderModel load(ModelConfig config, WeightStore weights, Placement placement);
+
+    /** Binds every weight to one backend. */
+    default DecoderModel load(ModelConfig config, WeightStore weights, Backend backend) {
+        return load(config, weights, Placement.single(backend));
+    }
 }

@@ -1,6 +1,6 @@
 package dev.canal.models.qwen;
 
-import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.Placement;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.spi.Architecture;
 import dev.canal.engine.spi.DecoderModel;
@@ -32,8 +32,8 @@ public final class Qwen2 implements Architecture {
     }
 
     @Override
-    public DecoderModel load(ModelConfig c, WeightStore weights, Backend backend) {
-        return Transformer.load(c, weights, backend,
+    public DecoderModel load(ModelConfig c, WeightStore weights, Placement placement) {
+        return Transformer.load(c, weights, placement,
                 new TransformerSpec(name(), true, false, false, !c.ropeInterleaved(), c.slidingWindow()));
     }
 }

@@ -1,6 +1,6 @@
 package dev.canal.models.qwen;
 
-import dev.canal.engine.backend.Backend;
+import dev.canal.engine.backend.Placement;
 import dev.canal.engine.config.ModelConfig;
 import dev.canal.engine.spi.Architecture;
 import dev.canal.engine.spi.DecoderModel;
@@ -32,9 +32,9 @@ public final class Qwen3 implements Architecture {
     }
 
     @Override
-    public DecoderModel load(ModelConfig c, WeightStore weights, Backend backend) {
+    public DecoderModel load(ModelConfig c, WeightStore weights, Placement placement) {
         boolean bias = c.attentionBias();
-        return Transformer.load(c, weights, backend,
+        return Transformer.load(c, weights, placement,
                 new TransformerSpec(name(), bias, bias, true, !c.ropeInterleaved(), c.slidingWindow()));
     }
 }

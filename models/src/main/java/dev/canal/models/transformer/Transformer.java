@@ -5,6 +5,7 @@ import dev.canal.engine.backend.Activations;
 import dev.canal.engine.backend.AttentionShape;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.KvCache;
+import dev.canal.engine.backend.Placement;
 import dev.canal.engine.backend.Rope;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.config.ModelConfig;
@@ -15,12 +16,13 @@ import dev.canal.engine.weights.WeightStore;
 /**
  * The pre-norm decoder shared by Llama, Mistral, Qwen2 and Qwen3: RMSNorm → attention (GQA, RoPE) → residual →
  * RMSNorm → SwiGLU MLP → residual, then a final RMSNorm and the output head. Families differ only in what
- * {@link TransformerSpec} says. Tensor names are Hugging Face's.
+ * {@link TransformerSpec} says. Tensor names are Hugging Face's. Each layer runs on the backend its
+ * {@link Placement} gives it; where the layers are split between two, the residual stream crosses once.
  */
 public final class Transformer implements DecoderModel {
     private final ModelConfig config;
     private final TransformerSpec spec;
-    private final Backend backend;
+    private final Placement placement;
     private final Weight embedding;
     private final LayerWeights[] layers;
     private final Weight finalNorm;
@@ -30,10 +32,10 @@ public final class Transformer implements DecoderModel {
     private final float eps;
     private final long parameters;
 
-    private Transformer(ModelConfig c, TransformerSpec spec, Backend backend, WeightStore store) {
+    private Transformer(ModelConfig c, TransformerSpec spec, Placement placement, WeightStore store) {
         this.config = c;
         this.spec = spec;
-        this.backend = backend;
+        this.placement = placement;
         if (!"silu".equals(c.hiddenAct()) && !"swish".equals(c.hiddenAct())) {
             throw new CanalException(c.source() + ": hidden_act \"" + c.hiddenAct() + "\" is not supported by "
                     + spec.family() + " (supported: silu)");
@@ -41,12 +43,13 @@ public final class Transformer implements DecoderModel {
         if (c.mlpBias()) {
             throw new CanalException(c.source() + ": mlp_bias=true is not supported yet");
         }
-        WeightBinder w = new WeightBinder(store, backend);
+        WeightBinder first = new WeightBinder(store, placement.first());
         int hidden = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), ffn = c.intermediateSize(), hd = c.headDim();
-        this.embedding = w.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
+        this.embedding = first.matrix("model.embed_tokens.weight", c.vocabSize(), hidden);
         this.layers = new LayerWeights[c.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
+            WeightBinder w = first.on(placement.layer(i));
             layers[i] = new LayerWeights(
                     w.vector(p + "input_layernorm.weight", hidden),
                     w.matrix(p + "self_attn.q_proj.weight", q, hidden),
@@ -64,19 +67,23 @@ public final class Transformer implements DecoderModel {
                     w.matrix(p + "mlp.up_proj.weight", ffn, hidden),
                     w.matrix(p + "mlp.down_proj.weight", hidden, ffn));
         }
-        this.finalNorm = w.vector("model.norm.weight", hidden);
-        // Tied models may still ship lm_head.weight (a copy); an untied model must.
-        this.outputHead = c.tieWordEmbeddings() && !w.has("lm_head.weight")
-                ? embedding : w.matrix("lm_head.weight", c.vocabSize(), hidden);
-        this.parameters = w.parameters();
+        WeightBinder last = first.on(placement.last());
+        this.finalNorm = last.vector("model.norm.weight", hidden);
+        // Tied models may still ship lm_head.weight (a copy); an untied model must. A tied head on another backend
+        // than the embedding is bound there too.
+        boolean tied = c.tieWordEmbeddings() && !last.has("lm_head.weight");
+        this.outputHead = tied && !placement.split() ? embedding
+                : last.matrix(tied ? "model.embed_tokens.weight" : "lm_head.weight", c.vocabSize(), hidden);
+        this.parameters = first.parameters();
         this.rope = Rope.of(c, spec.neoxRope());
         this.attentionShape = new AttentionShape(c.numAttentionHeads(), c.numKeyValueHeads(), hd,
                 (float) (1.0 / Math.sqrt(hd)), spec.slidingWindow());
         this.eps = (float) c.rmsNormEps();
     }
 
-    public static Transformer load(ModelConfig config, WeightStore store, Backend backend, TransformerSpec spec) {
-        return new Transformer(config, spec, backend, store);
+    public static Transformer load(ModelConfig config, WeightStore store, Placement placement,
+                                   TransformerSpec spec) {
+        return new Transformer(config, spec, placement, store);
     }
 
     @Override
@@ -108,67 +115,87 @@ public final class Transformer implements DecoderModel {
             throw new CanalException("context full: positions " + startPos + ".." + (startPos + count)
                     + " exceed the context length " + s.contextLength);
         }
-        Backend b = backend;
-        b.embed(s.x, embedding, tokens, count);
+        Scratch on = s.firstScratch; // the embedding is bound to the first backend, whatever layer 0's is
+        on.backend.embed(on.x, embedding, tokens, count);
         for (int l = 0; l < layers.length; l++) {
             LayerWeights w = layers[l];
+            Scratch was = on;
+            on = s.scratch(l);
+            if (on != was) handOver(was, on, count, s.row);
+            Backend b = on.backend;
+            int cacheLayer = l - on.firstLayer;
             // attention block
-            b.rmsNorm(s.h, s.x, w.attnNorm(), eps, count);
-            b.matmul(s.q, s.h, w.wq(), count);
-            b.matmul(s.k, s.h, w.wk(), count);
-            b.matmul(s.v, s.h, w.wv(), count);
+            b.rmsNorm(on.h, on.x, w.attnNorm(), eps, count);
+            b.matmul(on.q, on.h, w.wq(), count);
+            b.matmul(on.k, on.h, w.wk(), count);
+            b.matmul(on.v, on.h, w.wv(), count);
             if (w.bq() != null) {
-                b.addBias(s.q, w.bq(), count);
-                b.addBias(s.k, w.bk(), count);
-                b.addBias(s.v, w.bv(), count);
+                b.addBias(on.q, w.bq(), count);
+                b.addBias(on.k, w.bk(), count);
+                b.addBias(on.v, w.bv(), count);
             }
             if (w.qNorm() != null) {
-                b.rmsNorm(s.q, s.q, w.qNorm(), eps, count);
-                b.rmsNorm(s.k, s.k, w.kNorm(), eps, count);
+                b.rmsNorm(on.q, on.q, w.qNorm(), eps, count);
+                b.rmsNorm(on.k, on.k, w.kNorm(), eps, count);
             }
-            b.rope(s.q, config.numAttentionHeads(), rope, startPos, count);
-            b.rope(s.k, config.numKeyValueHeads(), rope, startPos, count);
-            b.attention(s.att, s.q, s.k, s.v, s.cache, l, startPos, count, attentionShape);
-            b.matmul(s.h, s.att, w.wo(), count);
-            if (w.bo() != null) b.addBias(s.h, w.bo(), count);
-            b.add(s.x, s.h, count);
+            b.rope(on.q, config.numAttentionHeads(), rope, startPos, count);
+            b.rope(on.k, config.numKeyValueHeads(), rope, startPos, count);
+            b.attention(on.att, on.q, on.k, on.v, on.cache, cacheLayer, startPos, count, attentionShape);
+            b.matmul(on.h, on.att, w.wo(), count);
+            if (w.bo() != null) b.addBias(on.h, w.bo(), count);
+            b.add(on.x, on.h, count);
             // feed-forward block
-            b.rmsNorm(s.h, s.x, w.ffnNorm(), eps, count);
-            b.matmul(s.gate, s.h, w.wGate(), count);
-            b.matmul(s.up, s.h, w.wUp(), count);
-            b.swiglu(s.gate, s.up, count);
-            b.matmul(s.h, s.gate, w.wDown(), count);
-            b.add(s.x, s.h, count);
+            b.rmsNorm(on.h, on.x, w.ffnNorm(), eps, count);
+            b.matmul(on.gate, on.h, w.wGate(), count);
+            b.matmul(on.up, on.h, w.wUp(), count);
+            b.swiglu(on.gate, on.up, count);
+            b.matmul(on.h, on.gate, w.wDown(), count);
+            b.add(on.x, on.h, count);
         }
         // Only the last token's logits are needed to pick the next one.
-        b.copyRow(s.last, 0, s.x, count - 1);
-        b.rmsNorm(s.last, s.last, finalNorm, eps, 1);
-        b.matmul(s.logits, s.last, outputHead, 1);
-        b.read(s.logits, 0, logits);
+        Backend head = placement.last();
+        if (on.backend == head) {
+            head.copyRow(s.last, 0, on.x, count - 1);
+        } else {
+            on.backend.read(on.x, count - 1, s.row);
+            head.write(s.last, 0, s.row);
+        }
+        head.rmsNorm(s.last, s.last, finalNorm, eps, 1);
+        head.matmul(s.logits, s.last, outputHead, 1);
+        head.read(s.logits, 0, logits);
     }
 
-    /** KV cache and scratch activations of one session. */
+    /** The residual stream's rows cross from one backend's scratch to the next's, through the host. */
+    private static void handOver(Scratch from, Scratch to, int rows, float[] row) {
+        for (int r = 0; r < rows; r++) {
+            from.backend.read(from.x, r, row);
+            to.backend.write(to.x, r, row);
+        }
+    }
+
+    /** KV cache and scratch activations of one session: one {@link Scratch} per backend, the head's on the last. */
     private final class State implements InferenceState {
         final int contextLength;
         final int maxBatch;
-        final KvCache cache;
-        final Activations x, h, q, k, v, att, gate, up, last, logits;
+        final Scratch firstScratch, lastScratch;
+        final Activations last, logits;
+        final float[] row; // a residual row crossing between backends
 
         State(int contextLength, int maxBatch) {
             this.contextLength = contextLength;
             this.maxBatch = maxBatch;
-            ModelConfig c = config;
-            cache = backend.allocateKvCache(c.numHiddenLayers(), c.numKeyValueHeads(), c.headDim(), contextLength);
-            x = backend.allocate(maxBatch, c.hiddenSize());
-            h = backend.allocate(maxBatch, c.hiddenSize());
-            q = backend.allocate(maxBatch, c.qDim());
-            k = backend.allocate(maxBatch, c.kvDim());
-            v = backend.allocate(maxBatch, c.kvDim());
-            att = backend.allocate(maxBatch, c.qDim());
-            gate = backend.allocate(maxBatch, c.intermediateSize());
-            up = backend.allocate(maxBatch, c.intermediateSize());
-            last = backend.allocate(1, c.hiddenSize());
-            logits = backend.allocate(1, c.vocabSize());
+            int onFirst = placement.split() ? Math.min(placement.firstOnLast(), layers.length) : layers.length;
+            firstScratch = new Scratch(placement.first(), 0, onFirst, contextLength, maxBatch);
+            lastScratch = placement.split()
+                    ? new Scratch(placement.last(), onFirst, layers.length - onFirst, contextLength, maxBatch)
+                    : firstScratch;
+            last = placement.last().allocate(1, config.hiddenSize());
+            logits = placement.last().allocate(1, config.vocabSize());
+            row = new float[config.hiddenSize()];
+        }
+
+        Scratch scratch(int layer) {
+            return placement.layer(layer) == firstScratch.backend ? firstScratch : lastScratch;
         }
 
         @Override
@@ -179,6 +206,29 @@ public final class Transformer implements DecoderModel {
         @Override
         public int maxBatch() {
             return maxBatch;
+        }
+    }
+
+    /** One backend's activations and the KV cache of its layers, {@code [firstLayer, firstLayer + layers)}. */
+    private final class Scratch {
+        final Backend backend;
+        final int firstLayer;
+        final KvCache cache;
+        final Activations x, h, q, k, v, att, gate, up;
+
+        Scratch(Backend backend, int firstLayer, int layers, int contextLength, int maxBatch) {
+            ModelConfig c = config;
+            this.backend = backend;
+            this.firstLayer = firstLayer;
+            cache = backend.allocateKvCache(Math.max(1, layers), c.numKeyValueHeads(), c.headDim(), contextLength);
+            x = backend.allocate(maxBatch, c.hiddenSize());
+            h = backend.allocate(maxBatch, c.hiddenSize());
+            q = backend.allocate(maxBatch, c.qDim());
+            k = backend.allocate(maxBatch, c.kvDim());
+            v = backend.allocate(maxBatch, c.kvDim());
+            att = backend.allocate(maxBatch, c.qDim());
+            gate = backend.allocate(maxBatch, c.intermediateSize());
+            up = backend.allocate(maxBatch, c.intermediateSize());
         }
     }
 }

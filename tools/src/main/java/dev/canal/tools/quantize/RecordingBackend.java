@@ -106,6 +106,11 @@ final class RecordingBackend implements Backend {
     }
 
     @Override
+    public void write(Activations x, int row, float[] src) {
+        delegate.write(x, row, src);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

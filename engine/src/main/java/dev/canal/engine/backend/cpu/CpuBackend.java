@@ -200,6 +200,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void write(Activations x, int row, float[] src) {
+        CpuActivations a = act(x, row + 1);
+        System.arraycopy(src, 0, a.data(), row * a.cols(), a.cols());
+    }
+
+    @Override
     public void close() {
         pool.close();
     }

@@ -92,27 +92,11 @@ public final class CudaBackend implements Backend {
      * Device memory kept free beyond the weights: the KV cache (a 1B model's 4096 positions in f32 are 256 MiB),
      * activations and the module's own allocations.
      */
-    static final long HEADROOM = 512L << 20;
-    private static final double GIB = 1L << 30;
+    public static final long HEADROOM = 512L << 20;
 
-    /**
-     * Fails before any upload when {@code weightBytes} of weights would not fit this GPU's free memory with
-     * {@link #HEADROOM} to spare, saying by how much, instead of a cuMemAlloc error halfway through the load.
-     */
-    public void checkFits(String what, long weightBytes) {
-        long[] info = context.memoryInfo();
-        long copied = device.readsWeightsInPlace() ? 0 : weightBytes; // read in place: only the headroom is needed
-        String refusal = shortfall(name() + " (" + device.name() + ")", what, copied, info[0], info[1]);
-        if (refusal != null) throw new CanalException(refusal);
-    }
-
-    /** Why {@code weightBytes} plus {@link #HEADROOM} do not fit {@code free} bytes, or null when they do. */
-    static String shortfall(String gpu, String what, long weightBytes, long free, long total) {
-        if (weightBytes + HEADROOM <= free) return null;
-        return String.format(java.util.Locale.ROOT, "%s: the weights need %.2f GiB and about %.2f GiB more for the"
-                        + " KV cache and activations, but %s has %.2f GiB free of %.2f GiB; run it with --device cpu"
-                        + " (splitting layers between the GPU and the CPU is not implemented yet)", what,
-                weightBytes / GIB, HEADROOM / GIB, gpu, free / GIB, total / GIB);
+    /** Free and total bytes of this GPU's memory now. */
+    public long[] memoryInfo() {
+        return context.memoryInfo();
     }
 
     public CudaDevice device() {
@@ -500,6 +484,13 @@ public final class CudaBackend implements Backend {
             context.download(host, a.pointer() + 4L * row * a.cols()); // synchronous: waits for the queued ops
             MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, dst, 0, a.cols());
         }
+    }
+
+    @Override
+    public void write(Activations x, int row, float[] src) {
+        DeviceActivations a = act(x, row + 1);
+        if (src.length < a.cols()) throw new IllegalArgumentException("write: " + src.length + " floats for " + shape(a));
+        context.upload(a.pointer() + 4L * row * a.cols(), MemorySegment.ofArray(src).asSlice(0, 4L * a.cols()));
     }
 
     @Override
