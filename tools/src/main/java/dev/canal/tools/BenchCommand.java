@@ -107,7 +107,8 @@ final class BenchCommand implements Callable<Integer> {
             String type = arch.name() + " " + describeTypes(source.weights());
             boolean headed = false;
             for (int t : threadCounts) {
-                LoadOptions options = new LoadOptions(t, 0, batch, device, gpuLayers);
+                LoadOptions options = new LoadOptions(t, 0, batch, device).withGpuLayers(gpuLayers)
+                        .withProgress(new UploadProgressLine(io.err(), device));
                 try (Backends backends = ModelLoader.backends(options, source, source.config().numHiddenLayers())) {
                     if (!json && !headed) header(); // once the backend is open: an error comes alone
                     headed = true;

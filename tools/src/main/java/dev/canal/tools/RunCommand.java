@@ -113,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
             if (seed != null) sampler = sampler.withSeed(seed);
             options = new GenerationOptions(maxTokens, sampler, stop);
             loadOptions = LoadOptions.defaults().withContextLength(ctxSize).withDevice(device)
-                    .withGpuLayers(gpuLayers);
+                    .withGpuLayers(gpuLayers).withProgress(new UploadProgressLine(io.err(), device));
             if (threads != null) loadOptions = loadOptions.withThreads(threads);
         } catch (CanalException e) {
             throw new ParameterException(spec.commandLine(), "invalid option value: " + e.getMessage());

@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
  * @param gpuLayers     on a GPU, how many of the last layers it runs, the rest staying on the CPU (llama.cpp's
  *                      {@code -ngl}); {@code -1}, the default, for as many as its free memory holds (all, when the
  *                      model fits)
+ * @param progress      told as weights are copied to a GPU
  */
-public record LoadOptions(int threads, int contextLength, int batchSize, String device, int gpuLayers) {
+public record LoadOptions(int threads, int contextLength, int batchSize, String device, int gpuLayers,
+                          LoadProgress progress) {
     private static final Pattern DEVICE = Pattern.compile("cpu|cuda(?::(\\d{1,3}))?");
 
     public LoadOptions {
@@ -33,11 +35,12 @@ public record LoadOptions(int threads, int contextLength, int batchSize, String 
         if (gpuLayers != -1 && device.equals("cpu")) {
             throw new CanalException("gpu layers are for a GPU: add --device cuda (or leave --gpu-layers out)");
         }
+        if (progress == null) throw new CanalException("progress must not be null (LoadProgress.NONE for none)");
     }
 
     /** Options for {@code device}, with as many layers on a GPU as fit. */
     public LoadOptions(int threads, int contextLength, int batchSize, String device) {
-        this(threads, contextLength, batchSize, device, -1);
+        this(threads, contextLength, batchSize, device, -1, LoadProgress.NONE);
     }
 
     /** Options for the CPU. */
@@ -50,23 +53,27 @@ public record LoadOptions(int threads, int contextLength, int batchSize, String 
     }
 
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(n, contextLength, batchSize, device, gpuLayers);
+        return new LoadOptions(n, contextLength, batchSize, device, gpuLayers, progress);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(threads, n, batchSize, device, gpuLayers);
+        return new LoadOptions(threads, n, batchSize, device, gpuLayers, progress);
     }
 
     public LoadOptions withBatchSize(int n) {
-        return new LoadOptions(threads, contextLength, n, device, gpuLayers);
+        return new LoadOptions(threads, contextLength, n, device, gpuLayers, progress);
     }
 
     public LoadOptions withDevice(String d) {
-        return new LoadOptions(threads, contextLength, batchSize, d, gpuLayers);
+        return new LoadOptions(threads, contextLength, batchSize, d, gpuLayers, progress);
     }
 
     public LoadOptions withGpuLayers(int n) {
-        return new LoadOptions(threads, contextLength, batchSize, device, n);
+        return new LoadOptions(threads, contextLength, batchSize, device, n, progress);
+    }
+
+    public LoadOptions withProgress(LoadProgress p) {
+        return new LoadOptions(threads, contextLength, batchSize, device, gpuLayers, p);
     }
 
     /** The GPU number {@link #device} names, or -1 for the CPU. */

@@ -50,6 +50,10 @@ public final class ModelLoader {
             DecoderModel decoder;
             try {
                 decoder = architecture.load(config, source.weights(), placement);
+                if (backends.offload() != null && backends.offload().gpuBytes() > 0) {
+                    // the bar ends full: vectors converted to f32 on the way are not counted tensor by tensor
+                    options.progress().uploaded(backends.offload().gpuBytes(), backends.offload().gpuBytes());
+                }
             } catch (RuntimeException e) {
                 tokenizer(source); // a bad tokenizer is reported first, as when it was read before the weights
                 throw e;
@@ -113,6 +117,7 @@ public final class ModelLoader {
             OffloadPlan plan = OffloadPlan.plan(source.weights(), layers, cuda.name() + " (" + cuda.device().name()
                     + ")", memory[0], memory[1], CudaBackend.HEADROOM, cuda.device().readsWeightsInPlace(),
                     options.gpuLayers());
+            cuda.reportUploads(plan.gpuBytes(), options.progress());
             Placement placement = plan.whole() ? Placement.single(cuda)
                     : new Placement(new CpuBackend(options.threads()), cuda, plan.firstGpuLayer());
             return new Backends(placement, plan, options.threads());

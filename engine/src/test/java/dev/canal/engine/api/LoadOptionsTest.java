@@ -33,4 +33,14 @@ class LoadOptionsTest {
         }
         assertThrows(CanalException.class, () -> new LoadOptions(1, 0, 1, null));
     }
+
+    @Test
+    void gpuLayersAreForAGpuAndAtLeastOne() {
+        assertEquals(3, LoadOptions.defaults().withDevice("cuda").withGpuLayers(3).gpuLayers());
+        assertEquals(-1, LoadOptions.defaults().gpuLayers(), "as many as fit");
+        CanalException cpu = assertThrows(CanalException.class, () -> LoadOptions.defaults().withGpuLayers(2));
+        assertTrue(cpu.getMessage().contains("add --device cuda"), cpu.getMessage());
+        assertThrows(CanalException.class, () -> LoadOptions.defaults().withDevice("cuda").withGpuLayers(0));
+        assertThrows(CanalException.class, () -> LoadOptions.defaults().withProgress(null));
+    }
 }

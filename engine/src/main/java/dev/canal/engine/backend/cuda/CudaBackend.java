@@ -4,6 +4,7 @@ import static dev.canal.engine.backend.cuda.CudaCalls.check;
 import static dev.canal.engine.backend.cuda.bindings.CudaDriver.cuMemcpyDtoD_v2;
 
 import dev.canal.engine.api.CanalException;
+import dev.canal.engine.api.LoadProgress;
 import dev.canal.engine.backend.Activations;
 import dev.canal.engine.backend.AttentionShape;
 import dev.canal.engine.backend.Backend;
@@ -56,6 +57,8 @@ public final class CudaBackend implements Backend {
     private int tokenCapacity = 4096;
     private long partials; // split-K decoding's partial states, see partials(long)
     private long partialsCapacity;
+    private LoadProgress progress = LoadProgress.NONE;
+    private long uploadTotal, uploaded;
 
     private CudaBackend(CudaDevice device, KernelDispatch.Choice choice) {
         this.device = device;
@@ -93,6 +96,13 @@ public final class CudaBackend implements Backend {
      * activations and the module's own allocations.
      */
     public static final long HEADROOM = 512L << 20;
+
+    /** Tells {@code progress} of the weight copies to come, {@code total} bytes in all (the offload plan's figure). */
+    public void reportUploads(long total, LoadProgress progress) {
+        this.uploadTotal = total;
+        this.uploaded = 0;
+        this.progress = progress;
+    }
 
     /** Free and total bytes of this GPU's memory now. */
     public long[] memoryInfo() {
@@ -509,7 +519,10 @@ public final class CudaBackend implements Backend {
      */
     private long place(MemorySegment weights) {
         if (device.readsWeightsInPlace() && weights.isNative()) return weights.address();
-        return own(context.copyOf(weights));
+        long p = own(context.copyOf(weights));
+        uploaded += weights.byteSize();
+        if (uploadTotal > 0) progress.uploaded(Math.min(uploaded, uploadTotal), uploadTotal);
+        return p;
     }
 
     private long own(long pointer) {
