@@ -38,6 +38,16 @@ import java.util.Map;
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
     private static final int GEMV_WARPS = 4;
+    /**
+     * The multi-row launch of each quantized GEMV kernel (gemv.cuh), for prefill: rows per grid row as there. The
+     * table lists both kernels under the format's op.
+     */
+    static final Map<String, String> PREFILL_KERNELS = Map.of(
+            "canal_gemv_q8_0", "canal_gemm_q8_0", "canal_gemv_q4_0", "canal_gemm_q4_0",
+            "canal_gemv_fp8_e4m3", "canal_gemm_fp8_e4m3", "canal_gemv_nvfp4", "canal_gemm_nvfp4",
+            "canal_gemv_awq_int4", "canal_gemm_awq_int4");
+    private static final int GEMM_ROWS = 8;
+    private static final int AWQ_GEMM_ROWS = 4;
     /** Split-K decoding: most chunks per head (canal_attention_split_f32kv). */
     static final int MAX_SPLITS = 64;
     /** Tiled prefill attention (canal_attention_prefill_f32kv): its constants, as in attention.cuh. */
@@ -324,18 +334,30 @@ public final class CudaBackend implements Backend {
     @Override
     public void matmul(Activations out, Activations x, Weight w, int rows) {
         DeviceActivations o = act(out, rows), in = act(x, rows);
+        // Several rows (prefill) take the format's canal_gemm_* launch where it has one: it decodes each weight block
+        // once for GEMM_ROWS rows (AWQ_GEMM_ROWS for AWQ) instead of once per row.
+        String gemv = gemvName(w);
+        String gemm = rows > 1 && gemv != null ? PREFILL_KERNELS.get(gemv) : null;
         if (w instanceof DeviceAwqWeight a) {
             checkProduct(in, o, a.tensor(), a.rows(), a.cols());
-            if (rows > 0) {
-                // a block of 32 × 8 threads takes 256 output columns (32 packed words of 8)
-                kernels.launch(a.gemv(), (int) ((a.rows() + 255) / 256), rows, 32, 8, 0, o.pointer(),
-                        a.qweight(), a.qzeros(), a.scales(), in.pointer(), in.cols(), (int) a.rows(), a.group());
+            // a block of 32 × 8 threads takes 256 output columns (32 packed words of 8)
+            int blocks = (int) ((a.rows() + 255) / 256);
+            if (gemm != null) {
+                kernels.launch(gemm, blocks, groups(rows, AWQ_GEMM_ROWS), 32, 8, 0, o.pointer(), a.qweight(),
+                        a.qzeros(), a.scales(), in.pointer(), in.cols(), (int) a.rows(), a.group(), rows);
+            } else if (rows > 0) {
+                kernels.launch(a.gemv(), blocks, rows, 32, 8, 0, o.pointer(), a.qweight(), a.qzeros(), a.scales(),
+                        in.pointer(), in.cols(), (int) a.rows(), a.group());
             }
             return;
         }
         if (w instanceof DeviceFp8Weight f) {
             checkProduct(in, o, f.tensor(), f.rows(), f.cols());
-            if (rows > 0) {
+            if (gemm != null) {
+                kernels.launch(gemm, gemvBlocks(f.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
+                        o.pointer(), f.weight(), f.scales(), f.perChannel() ? 1 : 0, in.pointer(), in.cols(),
+                        (int) f.rows(), rows);
+            } else if (rows > 0) {
                 kernels.launch(f.gemv(), gemvBlocks(f.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                         f.weight(), f.scales(), f.perChannel() ? 1 : 0, in.pointer(), in.cols(), (int) f.rows());
             }
@@ -343,7 +365,11 @@ public final class CudaBackend implements Backend {
         }
         if (w instanceof DeviceNvfp4Weight n) {
             checkProduct(in, o, n.tensor(), n.rows(), n.cols());
-            if (rows > 0) {
+            if (gemm != null) {
+                kernels.launch(gemm, gemvBlocks(n.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
+                        o.pointer(), n.packed(), n.blockScales(), n.global(), in.pointer(), in.cols(),
+                        (int) n.rows(), rows);
+            } else if (rows > 0) {
                 kernels.launch(n.gemv(), gemvBlocks(n.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                         n.packed(), n.blockScales(), n.global(), in.pointer(), in.cols(), (int) n.rows());
             }
@@ -353,7 +379,10 @@ public final class CudaBackend implements Backend {
         checkProduct(in, o, m.tensor(), m.rows(), m.cols());
         if (m.gemv() == null) throw new IllegalArgumentException("matmul by a vector: " + m.tensor());
         int outs = (int) m.rows();
-        if (rows > 0) {
+        if (gemm != null) {
+            kernels.launch(gemm, gemvBlocks(outs), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                    m.pointer(), in.pointer(), in.cols(), outs, rows);
+        } else if (rows > 0) {
             kernels.launch(m.gemv(), gemvBlocks(outs), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
                     m.pointer(), in.pointer(), in.cols(), outs);
         }
@@ -547,6 +576,22 @@ public final class CudaBackend implements Backend {
         if (in.cols() != wCols || out.cols() != wRows) {
             throw new IllegalArgumentException("matmul: x " + shape(in) + " · " + w + "ᵀ into " + shape(out));
         }
+    }
+
+    /** The GEMV kernel a weight of this backend was bound with. */
+    private static String gemvName(Weight w) {
+        return switch (w) {
+            case DeviceAwqWeight a -> a.gemv();
+            case DeviceFp8Weight f -> f.gemv();
+            case DeviceNvfp4Weight n -> n.gemv();
+            case DeviceWeight d -> d.gemv();
+            default -> throw new IllegalArgumentException("not a cuda weight: " + w.tensor());
+        };
+    }
+
+    /** Grid rows for {@code rows} activation rows taken {@code per} at a time. */
+    private static int groups(int rows, int per) {
+        return (rows + per - 1) / per;
     }
 
     /** Blocks of a warp-per-output GEMV ({@link #GEMV_WARPS} warps a block). */

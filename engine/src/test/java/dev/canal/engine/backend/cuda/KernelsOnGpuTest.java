@@ -232,6 +232,14 @@ class KernelsOnGpuTest {
         close(matvec(w8, x, in, out, rows), read(y, out), 1e-4f);
         kernels.launch("canal_gemv_q4_0", (out + 3) / 4, rows, 128, 1, 0, y, dev(q4), dx, in, out);
         close(matvec(w4, x, in, out, rows), read(y, out), 1e-4f);
+        // the prefill launches: 8 rows a grid row, here 2 full groups and a partial one
+        int many = 19;
+        float[] xs = floats(many * in);
+        long ys = alloc((long) many * out * 4), dxs = dev(xs);
+        kernels.launch("canal_gemm_q8_0", (out + 3) / 4, (many + 7) / 8, 128, 1, 0, ys, dev(q8), dxs, in, out, many);
+        close(matvec(w8, xs, in, out, many), read(ys, many * out), 1e-4f);
+        kernels.launch("canal_gemm_q4_0", (out + 3) / 4, (many + 7) / 8, 128, 1, 0, ys, dev(q4), dxs, in, out, many);
+        close(matvec(w4, xs, in, out, many), read(ys, many * out), 1e-4f);
     }
 
     @Test
@@ -256,6 +264,13 @@ class KernelsOnGpuTest {
         kernels.launch("canal_gemv_awq_int4", (out + 255) / 256, rows, 32, 8, 0, y, dev(qweight), dev(qzeros),
                 dev(scales), dev(x), in, out, group);
         close(matvec(wt, x, in, out, rows), read(y, out), 1e-4f);
+        // the prefill launch: 4 rows a grid row, here 2 full groups and a partial one
+        int many = 10;
+        float[] xs = floats(many * in);
+        long ys = alloc((long) many * out * 4);
+        kernels.launch("canal_gemm_awq_int4", (out + 255) / 256, (many + 3) / 4, 32, 8, 0, ys, dev(qweight),
+                dev(qzeros), dev(scales), dev(xs), in, out, group, many);
+        close(matvec(wt, xs, in, out, many), read(ys, many * out), 1e-4f);
     }
 
     @Test

@@ -24,26 +24,29 @@ import java.util.Random;
 class PackedFormatsOnCudaTest {
     private static final int ROWS = 3, IN = 256, OUT = 70;
 
+    /** 1 row: the GEMV launch; more: the multi-row GEMM launch, with full and partial row groups. */
     @Test
     void onTheGpuTheyMatchTheCpuBackend() {
         CudaDevice d = GpuForTests.require();
-        for (PackedMatrix m : matrices()) {
-            float[] x = activations();
-            float[] a, b;
-            try (CpuBackend cpu = new CpuBackend(1)) {
-                a = BackendProducts.multiply(cpu, Tensor.packed("l", m), x, ROWS);
+        for (int rows : new int[] {1, ROWS, 8, 13}) {
+            for (PackedMatrix m : matrices()) {
+                float[] x = activations(rows);
+                float[] a, b;
+                try (CpuBackend cpu = new CpuBackend(1)) {
+                    a = BackendProducts.multiply(cpu, Tensor.packed("l", m), x, rows);
+                }
+                try (CudaBackend gpu = CudaBackend.open(d.ordinal())) {
+                    b = BackendProducts.multiply(gpu, Tensor.packed("l", m), x, rows);
+                }
+                assertClose(a, b, m.formatName() + " cpu vs cuda, " + rows + " rows");
             }
-            try (CudaBackend gpu = CudaBackend.open(d.ordinal())) {
-                b = BackendProducts.multiply(gpu, Tensor.packed("l", m), x, ROWS);
-            }
-            assertClose(a, b, m.formatName() + " cpu vs cuda");
         }
     }
 
     @Test
     void onTheCpuTheyMatchTheDequantizedWeights() {
         for (PackedMatrix m : matrices()) {
-            float[] x = activations();
+            float[] x = activations(ROWS);
             float[] y;
             try (CpuBackend cpu = new CpuBackend(1)) {
                 y = BackendProducts.multiply(cpu, Tensor.packed("l", m), x, ROWS);
@@ -88,9 +91,9 @@ class PackedFormatsOnCudaTest {
                 new Nvfp4Matrix("NVFP4 (global divides)", nvPacked, nvScales, 50f, true, List.of(nvPacked, nvScales)));
     }
 
-    private static float[] activations() {
+    private static float[] activations(int rows) {
         Random random = new Random(6);
-        float[] x = new float[ROWS * IN];
+        float[] x = new float[rows * IN];
         for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
         return x;
     }
