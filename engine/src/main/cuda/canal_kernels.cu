@@ -2,4 +2,5 @@
 // is a header included here. The build compiles it for every buildable row of kernel-table.json.
 #include "elementwise.cuh"
 #include "gemv.cuh"
+#include "convert.cuh"
 #include "attention.cuh"

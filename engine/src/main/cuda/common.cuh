@@ -67,6 +67,14 @@ __device__ __forceinline__ float bf16_bits_to_float(uint16_t bits) {
     return __uint_as_float(((uint32_t)bits) << 16);
 }
 
+// f32 → bf16 bits, round to nearest even (what __float2bfloat16_rn gives), by hand for the same reason; a NaN
+// stays a (quiet) NaN instead of rounding into infinity.
+__device__ __forceinline__ uint16_t float_to_bf16_bits(float f) {
+    uint32_t u = __float_as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u);
+    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
 __device__ __forceinline__ float f16_bits_to_float(uint16_t bits) {
     return __half2float(__ushort_as_half(bits));
 }

@@ -25,6 +25,7 @@
 
 #include "cuda_emu.h"
 #include "cuda_emu_kernels.h"
+#include "cuda_emu_memory.h"
 
 namespace canal_emu {
 
@@ -229,6 +230,16 @@ const KernelEntry* findKernel(const char* name) {
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED
 
 extern "C" {
+
+int canal_emu_initialized(void) {
+    std::lock_guard<std::mutex> guard(lock);
+    return initialized ? 1 : 0;
+}
+
+int canal_emu_device_range(unsigned long long pointer, size_t bytes) {
+    std::lock_guard<std::mutex> guard(lock);
+    return deviceRange((CUdeviceptr)pointer, bytes) ? 1 : 0;
+}
 
 CUresult CUDAAPI cuInit(unsigned int) {
     std::lock_guard<std::mutex> guard(lock);

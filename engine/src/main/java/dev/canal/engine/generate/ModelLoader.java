@@ -138,10 +138,10 @@ public final class ModelLoader {
                         + " when asked for (--device cuda) until it has been verified on a GPU (see 'doctor')");
     }
 
-    /** The line that says which kernel-table row the GPU runs and the rule that chose it. */
+    /** The line that says which kernel-table row the GPU runs, the rule that chose it, and how prefill multiplies. */
     private static String whyGpu(CudaBackend cuda) {
         return cuda.device().name() + ", " + cuda.device().sm() + ": " + cuda.choice().rule() + ": "
-                + cuda.choice().reason();
+                + cuda.choice().reason() + " Prefill matmuls: " + cuda.prefillMatmuls() + ".";
     }
 
     private static String describe(Architecture a, ModelConfig c) {

@@ -1,6 +1,9 @@
 package dev.canal.engine.backend.cuda;
 
 import static dev.canal.engine.backend.cuda.CudaCalls.check;
+import static dev.canal.engine.backend.cuda.bindings.Cublas.CUDA_R_16BF;
+import static dev.canal.engine.backend.cuda.bindings.Cublas.CUDA_R_16F;
+import static dev.canal.engine.backend.cuda.bindings.Cublas.CUDA_R_32F;
 import static dev.canal.engine.backend.cuda.bindings.CudaDriver.cuMemcpyDtoD_v2;
 
 import dev.canal.engine.api.CanalException;
@@ -22,18 +25,23 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, FP8 and NVFP4
  * weights as stored, read in place from the mapped files on an integrated GPU that reads host memory (GB10) and
- * copied to device memory elsewhere, GEMV kernels for every matmul, a ggml-quantized embedding table gathered on
- * the host, the legacy default stream, one thread). Attention takes one of three kernels: tiled for prefill, split-K
- * flash-decoding for a decode step over more than one 256-key tile, one block per row otherwise. Chosen only when
- * asked for ({@code --device cuda}) until it has run on a GPU. Still to come, in this order: cuBLAS for prefill
- * matmuls, cuBLASLt for FP8/FP4 where the SM has the tensor cores, a non-blocking stream and CUDA graphs for decode.
+ * copied to device memory elsewhere; GEMV kernels for decode; for prefill, cublasGemmEx by F32/F16/BF16 weights
+ * where cuBLAS is installed and the kernel-table row names it, and multi-row GEMM kernels by quantized weights; a
+ * ggml-quantized embedding table gathered on the host; the legacy default stream, one thread). Attention takes one
+ * of three kernels: tiled for prefill, split-K flash-decoding for a decode step over more than one 256-key tile, one
+ * block per row otherwise. Chosen only when asked for ({@code --device cuda}) until it has run on a GPU. Still to
+ * come, in this order: cuBLASLt for FP8/FP4 where the SM has the tensor cores, a non-blocking stream and CUDA graphs
+ * for decode.
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
@@ -69,8 +77,13 @@ public final class CudaBackend implements Backend {
     private long partialsCapacity;
     private LoadProgress progress = LoadProgress.NONE;
     private long uploadTotal, uploaded;
+    private final CublasGemm cublas; // null where cuBLAS is not usable: prefill then runs the GEMV kernels
+    private final Set<DType> cublasDtypes; // dense weight types whose prefill matmuls go to cublasGemmEx
+    private final String prefillMatmuls;
+    private long halves; // device buffer for activations rounded to 16 bits for cublasGemmEx, grown on demand
+    private long halvesBytes;
 
-    private CudaBackend(CudaDevice device, KernelDispatch.Choice choice) {
+    private CudaBackend(CudaDevice device, KernelDispatch.Choice choice, boolean useCublas) {
         this.device = device;
         this.choice = choice;
         // A build without kernels fails before the driver is touched, so nothing is left to release.
@@ -86,10 +99,28 @@ public final class CudaBackend implements Backend {
             context.close();
             throw e;
         }
+        CublasGemm.Opened opened = useCublas ? CublasGemm.open()
+                : new CublasGemm.Opened(Optional.empty(), "cuBLAS: not used (GEMV kernels asked for)");
+        KernelTable.Row row = choice.row().orElseThrow();
+        Set<DType> onCublas = EnumSet.noneOf(DType.class);
+        if (opened.gemm().isPresent()) {
+            for (DType t : GEMM_OPS.keySet()) if (gemmOnCublas(row, t)) onCublas.add(t);
+        }
+        this.cublas = opened.gemm().orElse(null);
+        this.cublasDtypes = onCublas;
+        this.prefillMatmuls = describePrefill(row, onCublas, opened.reason());
     }
 
     /** The backend on device {@code ordinal}, or an exception saying why CUDA cannot run it here. */
     public static CudaBackend open(int ordinal) {
+        return open(ordinal, true);
+    }
+
+    /**
+     * As {@link #open(int)}; {@code useCublas} false keeps every matmul on canal's GEMV kernels (for tests that hold
+     * the backend to the CPU's float products: cuBLAS prefill rounds F16/BF16 activations to 16 bits).
+     */
+    static CudaBackend open(int ordinal, boolean useCublas) {
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.available()) throw new CanalException("cuda:" + ordinal + ": " + probe.unavailable().orElseThrow());
         if (ordinal < 0 || ordinal >= probe.devices().size()) {
@@ -98,7 +129,7 @@ public final class CudaBackend implements Backend {
         CudaDevice d = probe.devices().get(ordinal);
         KernelDispatch.Choice choice = KernelDispatch.choose(d.major(), d.minor());
         if (!choice.gpu()) throw new CanalException("cuda:" + ordinal + " (" + d.name() + "): " + choice.reason());
-        return new CudaBackend(d, choice);
+        return new CudaBackend(d, choice, useCublas);
     }
 
     /**
@@ -125,6 +156,19 @@ public final class CudaBackend implements Backend {
 
     public KernelDispatch.Choice choice() {
         return choice;
+    }
+
+    /**
+     * How prefill (several rows) multiplies by dense weights here, in one line: "cublasGemmEx (cuBLAS: loaded …)",
+     * or "GEMV kernels (…)" with why cuBLAS is not used.
+     */
+    public String prefillMatmuls() {
+        return prefillMatmuls;
+    }
+
+    /** GEMMs run through cuBLAS so far (0 where it is not used). */
+    long cublasGemms() {
+        return cublas == null ? 0 : cublas.calls();
     }
 
     @Override
@@ -211,7 +255,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * The row's kernel for multiplying by {@code format} ({@link KernelTable#FORMAT_OPS}): the op's own kernel where
-     * it is one of canal's, else its fallback where that is (cuBLAS/cuBLASLt are not called yet), else null.
+     * it is one of canal's, else its fallback where that is (cuBLASLt is not called yet), else null. Decode runs it
+     * for every format; prefill by dense weights may take cuBLAS instead ({@link #gemmOnCublas}).
      */
     static String gemvKernel(KernelTable.Row row, String format) {
         KernelTable.Op op = row.op(KernelTable.FORMAT_OPS.get(format));
@@ -223,14 +268,33 @@ public final class CudaBackend implements Backend {
 
     /**
      * How this backend runs {@code format} on a GPU of {@code row}: in the op's mode where it calls the op's own
-     * kernel, EMULATED where it takes the fallback (canal's software kernel in place of a cuBLAS/cuBLASLt path not
-     * called yet), CPU where the row has no kernel of canal's for it.
+     * kernel, EMULATED where it takes the fallback (canal's software kernel in place of a cuBLASLt path not called
+     * yet), CPU where the row has no kernel of canal's for it.
      */
     public static KernelTable.Mode mode(KernelTable.Row row, String format) {
         String kernel = gemvKernel(row, format);
         if (kernel == null) return KernelTable.Mode.CPU;
         KernelTable.Op op = row.op(KernelTable.FORMAT_OPS.get(format));
         return op.kernels().contains(kernel) ? op.mode() : KernelTable.Mode.EMULATED;
+    }
+
+    /** The kernel-table op of each dense weight type's prefill GEMM. */
+    static final Map<DType, String> GEMM_OPS = Map.of(DType.F32, "gemm_f32", DType.F16, "gemm_f16",
+            DType.BF16, "gemm_bf16");
+
+    /** Whether {@code row} sends prefill matmuls by {@code dtype} weights to cublasGemmEx (where cuBLAS is there). */
+    static boolean gemmOnCublas(KernelTable.Row row, DType dtype) {
+        String op = GEMM_OPS.get(dtype);
+        return op != null && row.op(op).kernels().contains("cublasGemmEx");
+    }
+
+    private static String describePrefill(KernelTable.Row row, Set<DType> onCublas, String cublas) {
+        if (onCublas.isEmpty()) return "GEMV kernels (" + cublas + ")";
+        List<String> gemv = new ArrayList<>();
+        for (DType t : List.of(DType.F32, DType.F16, DType.BF16)) if (!onCublas.contains(t)) gemv.add(t.name());
+        if (gemv.isEmpty()) return "cublasGemmEx (" + cublas + ")";
+        return "cublasGemmEx, GEMV kernels for " + String.join(", ", gemv) + " (the " + row.smName() + " row's"
+                + " choice; " + cublas + ")";
     }
 
     /** canal_gemv_fp8_e4m3 scales a whole row by one float: per-tensor or per-channel scales, not blocks. */
@@ -337,13 +401,13 @@ public final class CudaBackend implements Backend {
         // Several rows (prefill) take the format's canal_gemm_* launch where it has one: it decodes each weight block
         // once for GEMM_ROWS rows (AWQ_GEMM_ROWS for AWQ) instead of once per row.
         String gemv = gemvName(w);
-        String gemm = rows > 1 && gemv != null ? PREFILL_KERNELS.get(gemv) : null;
+        String prefill = rows > 1 && gemv != null ? PREFILL_KERNELS.get(gemv) : null;
         if (w instanceof DeviceAwqWeight a) {
             checkProduct(in, o, a.tensor(), a.rows(), a.cols());
             // a block of 32 × 8 threads takes 256 output columns (32 packed words of 8)
             int blocks = (int) ((a.rows() + 255) / 256);
-            if (gemm != null) {
-                kernels.launch(gemm, blocks, groups(rows, AWQ_GEMM_ROWS), 32, 8, 0, o.pointer(), a.qweight(),
+            if (prefill != null) {
+                kernels.launch(prefill, blocks, groups(rows, AWQ_GEMM_ROWS), 32, 8, 0, o.pointer(), a.qweight(),
                         a.qzeros(), a.scales(), in.pointer(), in.cols(), (int) a.rows(), a.group(), rows);
             } else if (rows > 0) {
                 kernels.launch(a.gemv(), blocks, rows, 32, 8, 0, o.pointer(), a.qweight(), a.qzeros(), a.scales(),
@@ -353,8 +417,8 @@ public final class CudaBackend implements Backend {
         }
         if (w instanceof DeviceFp8Weight f) {
             checkProduct(in, o, f.tensor(), f.rows(), f.cols());
-            if (gemm != null) {
-                kernels.launch(gemm, gemvBlocks(f.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
+            if (prefill != null) {
+                kernels.launch(prefill, gemvBlocks(f.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
                         o.pointer(), f.weight(), f.scales(), f.perChannel() ? 1 : 0, in.pointer(), in.cols(),
                         (int) f.rows(), rows);
             } else if (rows > 0) {
@@ -365,8 +429,8 @@ public final class CudaBackend implements Backend {
         }
         if (w instanceof DeviceNvfp4Weight n) {
             checkProduct(in, o, n.tensor(), n.rows(), n.cols());
-            if (gemm != null) {
-                kernels.launch(gemm, gemvBlocks(n.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
+            if (prefill != null) {
+                kernels.launch(prefill, gemvBlocks(n.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
                         o.pointer(), n.packed(), n.blockScales(), n.global(), in.pointer(), in.cols(),
                         (int) n.rows(), rows);
             } else if (rows > 0) {
@@ -379,8 +443,12 @@ public final class CudaBackend implements Backend {
         checkProduct(in, o, m.tensor(), m.rows(), m.cols());
         if (m.gemv() == null) throw new IllegalArgumentException("matmul by a vector: " + m.tensor());
         int outs = (int) m.rows();
-        if (gemm != null) {
-            kernels.launch(gemm, gemvBlocks(outs), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0, o.pointer(),
+        if (rows > 1 && cublasDtypes.contains(m.dtype())) {
+            gemm(o, in, m, rows);
+            return;
+        }
+        if (prefill != null) {
+            kernels.launch(prefill, gemvBlocks(outs), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0, o.pointer(),
                     m.pointer(), in.pointer(), in.cols(), outs, rows);
         } else if (rows > 0) {
             kernels.launch(m.gemv(), gemvBlocks(outs), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
@@ -534,13 +602,51 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void close() {
-        for (long p : owned) context.free(p);
-        owned.clear();
-        kernels.close();
-        context.close();
+        try {
+            if (cublas != null) cublas.close();
+        } finally {
+            for (long p : owned) context.free(p);
+            owned.clear();
+            kernels.close();
+            context.close();
+        }
     }
 
     // --- helpers
+
+    /**
+     * A prefill matmul by dense weights through cublasGemmEx. cuBLAS multiplies A and B of one type, so for F16 and
+     * BF16 weights the f32 activations are first rounded to that type (as llama.cpp does; HF runs such models with
+     * 16-bit activations throughout); F32 weights take them as they are.
+     */
+    private void gemm(DeviceActivations out, DeviceActivations x, DeviceWeight w, int rows) {
+        long n = (long) rows * x.cols();
+        long b = x.pointer();
+        int type = CUDA_R_32F;
+        if (w.dtype() != DType.F32) {
+            b = halves(2 * n);
+            type = w.dtype() == DType.F16 ? CUDA_R_16F : CUDA_R_16BF;
+            kernels.launch(w.dtype() == DType.F16 ? "canal_convert_f32_f16" : "canal_convert_f32_bf16", grid(n), 1,
+                    BLOCK, 1, 0, b, x.pointer(), n);
+        }
+        cublas.multiply(w.tensor().name(), out.pointer(), w.pointer(), b, type, rows, x.cols(), (int) w.rows());
+    }
+
+    /** The 16-bit activation buffer, at least {@code bytes}: replaced by a larger one when a longer prefill comes. */
+    private long halves(long bytes) {
+        if (bytes > halvesBytes) {
+            if (halves != 0) {
+                context.synchronize(); // queued GEMMs may still read the old buffer
+                owned.remove(Long.valueOf(halves));
+                context.free(halves);
+                halves = 0;
+                halvesBytes = 0;
+            }
+            halves = own(context.alloc(bytes));
+            halvesBytes = bytes;
+        }
+        return halves;
+    }
 
     /**
      * A device pointer to weight bytes as stored: the mapped file itself where the GPU reads host memory in place

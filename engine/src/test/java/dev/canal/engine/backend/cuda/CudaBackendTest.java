@@ -1,5 +1,6 @@
 package dev.canal.engine.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.canal.engine.backend.Activations;
@@ -20,15 +21,33 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 /**
- * The CUDA backend against the CPU backend, op by op on the same inputs (one decoder layer's worth of calls).
- * Needs a GPU with kernels; skipped with the reason elsewhere.
+ * The CUDA backend against the CPU backend, op by op on the same inputs (one decoder layer's worth of calls): on
+ * canal's GEMV kernels alone to the CPU's float products, and with cuBLAS prefill (where it is there) to the
+ * rounding of F16/BF16 activations to 16 bits that cublasGemmEx needs. Needs a GPU with kernels; skipped with the
+ * reason elsewhere.
  */
 class CudaBackendTest {
     private final Random random = new Random(7);
     private final Arena arena = Arena.ofAuto();
 
+    /** cuBLAS off: every matmul on the GEMV kernels, which take the activations in float as the CPU does. */
     @Test
     void everyOpMatchesTheCpuBackend() {
+        compareLayer(false);
+    }
+
+    /**
+     * cuBLAS on: the prefill's BF16 matmuls see activations rounded to 8 significant bits (a relative 2⁻⁸ each),
+     * which carries through the layer into the prefill rows, the cached keys and values and so the decode row. An
+     * output that cancels its terms can lose that much of the terms' size, not its own: the tolerance is 4 · 2⁻⁸
+     * of the largest output of its row (seen: about 0.6 · 2⁻⁸ on the emulator).
+     */
+    @Test
+    void withCublasPrefillEveryOpMatchesTheCpuBackendToSixteenBitActivations() {
+        compareLayer(true);
+    }
+
+    private void compareLayer(boolean cublas) {
         CudaDevice d = GpuForTests.require();
 
         int vocab = 50, dim = 128, heads = 4, kvHeads = 2, headDim = 32, hidden = 96, rows = 3;
@@ -47,15 +66,20 @@ class CudaBackendTest {
         Rope rope = new Rope(headDim, headDim, inv, 1f, true);
         AttentionShape shape = new AttentionShape(heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), 0);
 
-        try (CpuBackend cpu = new CpuBackend(1); CudaBackend gpu = CudaBackend.open(d.ordinal())) {
+        try (CpuBackend cpu = new CpuBackend(1); CudaBackend gpu = CudaBackend.open(d.ordinal(), cublas)) {
             float[][] a = layer(cpu, rows, table, norm, qNorm, wq, wk, wv, bq, wg, wu, wd, rope, shape, dim, hidden);
             float[][] b = layer(gpu, rows, table, norm, qNorm, wq, wk, wv, bq, wg, wu, wd, rope, shape, dim, hidden);
             for (int i = 0; i < a.length; i++) {
+                float scale = 1;
+                for (float v : a[i]) scale = Math.max(scale, Math.abs(v));
                 for (int j = 0; j < a[i].length; j++) {
-                    float tol = 1e-4f * Math.max(1, Math.abs(a[i][j]));
+                    float tol = cublas ? 4 * 0x1p-8f * scale : 1e-4f * Math.max(1, Math.abs(a[i][j]));
                     assertTrue(Math.abs(a[i][j] - b[i][j]) <= tol,
                             "output " + i + "[" + j + "]: cpu " + a[i][j] + ", cuda " + b[i][j]);
                 }
+            }
+            if (gpu.prefillMatmuls().startsWith("cublasGemmEx")) {
+                assertEquals(6, gpu.cublasGemms(), "the prefill's six matmuls (q, k, v, gate, up, down)");
             }
         }
     }

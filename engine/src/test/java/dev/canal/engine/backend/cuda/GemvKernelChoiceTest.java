@@ -1,9 +1,11 @@
 package dev.canal.engine.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.canal.engine.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -45,6 +47,19 @@ class GemvKernelChoiceTest {
         assertNull(CudaBackend.gemvKernel(row, "Q8_0"));
         assertEquals(KernelTable.Mode.CPU, CudaBackend.mode(row, "Q8_0"));
         assertEquals("canal_gemv_q4_0", CudaBackend.gemvKernel(row, "Q4_0"));
+    }
+
+    @Test
+    void prefillByDenseWeightsGoesToCublasWhereTheRowNamesIt() {
+        for (KernelTable.Row row : table.rows()) {
+            if (!row.buildable()) continue;
+            assertTrue(CudaBackend.gemmOnCublas(row, DType.F32), row.smName());
+            assertTrue(CudaBackend.gemmOnCublas(row, DType.F16), row.smName());
+            // Turing has no bf16 tensor cores: its row keeps BF16 prefill on the GEMV kernel
+            assertEquals(row.sm() != 75, CudaBackend.gemmOnCublas(row, DType.BF16), row.smName());
+            assertFalse(CudaBackend.gemmOnCublas(row, DType.BLOCK), row.smName());
+        }
+        assertFalse(CudaBackend.gemmOnCublas(table.row(70).orElseThrow(), DType.F16), "sm_70 runs on the CPU");
     }
 
     @Test

@@ -16,7 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * The engine's test-build step that makes the CUDA emulator (src/test/cuda-emulator): g++ compiles canal's kernel
- * sources and an emulated driver into {@code libcuda.so.1}, which the {@code cuda-emulator} test run loads through
+ * sources and an emulated driver into {@code libcuda.so.1}, and an emulated cuBLAS into {@code libcublas.so.13} (a
+ * library of its own, as the backend looks cuBLAS up by that name; it links against the emulated driver to check
+ * its operands lie in device memory), which the {@code cuda-emulator} test run loads through
  * {@code CANAL_CUDA_LIB_DIR}. The CUDA tests, skipped elsewhere for want of a GPU, then run the backend's Java code
  * and the kernels' logic on the CPU. Without g++ it writes why into {@code emulator-absent.txt} and succeeds; the
  * emulated run's tests are then skipped with the driver-not-found reason.
@@ -26,6 +28,7 @@ import java.util.stream.Stream;
  */
 public final class EmulatorBuild {
     static final String LIBRARY = "libcuda.so.1";
+    static final String CUBLAS = "libcublas.so.13";
     private static final Pattern KERNEL = Pattern.compile("CANAL_KERNEL\\s+void\\s+(\\w+)\\s*\\(");
 
     private EmulatorBuild() {
@@ -39,39 +42,54 @@ public final class EmulatorBuild {
         Path emulator = Path.of(args[1]);
         Path out = Path.of(args[2]);
         Files.createDirectories(out);
-        Path library = out.resolve(LIBRARY);
+        List<Path> libraries = List.of(out.resolve(LIBRARY), out.resolve(CUBLAS));
         Path absent = out.resolve("emulator-absent.txt");
         if (Boolean.parseBoolean(args[3])) {
-            without(library, absent, "its build was skipped (-Dcanal.cudaEmulator.skip=true)");
+            without(libraries, absent, "its build was skipped (-Dcanal.cudaEmulator.skip=true)");
             return;
         }
         Optional<Path> compiler = compiler(System.getenv("CXX"), System.getenv("PATH"));
         if (compiler.isEmpty()) {
-            without(library, absent, "no C++ compiler (g++ on the PATH, or CXX)");
+            without(libraries, absent, "no C++ compiler (g++ on the PATH, or CXX)");
             return;
         }
         Path include = Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include");
         if (!Files.exists(include.resolve("cuda.h"))) {
-            without(library, absent, "no CUDA headers in " + include + " (set CUDA_HOME)");
+            without(libraries, absent, "no CUDA headers in " + include + " (set CUDA_HOME)");
             return;
         }
         Files.writeString(out.resolve("kernel_names.inc"), kernelTable(kernels));
-        List<String> command = List.of(compiler.get().toString(), "-std=c++20", "-O2", "-U_FORTIFY_SOURCE",
-                "-ffp-contract=off", "-fPIC", "-shared", "-I" + include, "-I" + kernels, "-I" + emulator, "-I" + out,
+        List<String> flags = List.of(compiler.get().toString(), "-std=c++20", "-O2", "-U_FORTIFY_SOURCE",
+                "-ffp-contract=off", "-fPIC", "-shared", "-I" + include, "-I" + emulator);
+        // The soname lets the dynamic loader see the driver the JVM loaded by path as the libcuda.so.1 that
+        // libcublas.so.13 needs, so both share one emulated device whichever loads first.
+        List<String> driver = concat(flags, "-I" + kernels, "-I" + out, "-Wl,-soname," + LIBRARY,
                 emulator.resolve("cuda_emu_driver.cpp").toString(), emulator.resolve("cuda_emu_kernels.cpp").toString(),
-                "-o", library.toString());
+                "-o", libraries.get(0).toString());
+        List<String> cublas = concat(flags, "-Wl,-soname," + CUBLAS, "-Wl,--no-undefined",
+                emulator.resolve("cuda_emu_cublas.cpp").toString(), "-o", libraries.get(1).toString(),
+                "-L" + out, "-l:" + LIBRARY, "-Wl,-rpath,$ORIGIN");
+        List<List<String>> commands = List.of(driver, cublas);
         Path stamp = out.resolve("emulator.sha256");
-        String digest = digest(command, kernels, emulator);
-        if (Files.exists(library) && Files.exists(stamp) && Files.readString(stamp).equals(digest)) {
-            System.out.println("[canal] CUDA emulator up to date (" + library + ")");
+        String digest = digest(commands, kernels, emulator);
+        if (libraries.stream().allMatch(Files::exists) && Files.exists(stamp) && Files.readString(stamp).equals(digest)) {
+            System.out.println("[canal] CUDA emulator up to date (" + out + ")");
             return;
         }
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(command).inheritIO().start();
-        if (p.waitFor() != 0) throw new IllegalStateException("the CUDA emulator did not compile: " + command);
+        for (List<String> command : commands) {
+            Process p = new ProcessBuilder(command).inheritIO().start();
+            if (p.waitFor() != 0) throw new IllegalStateException("the CUDA emulator did not compile: " + command);
+        }
         Files.deleteIfExists(absent);
         Files.writeString(stamp, digest);
-        System.out.printf("[canal] CUDA emulator built in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, library);
+        System.out.printf("[canal] CUDA emulator built in %.1f s: %s%n", (System.nanoTime() - start) / 1e9, libraries);
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
     }
 
     /** One CANAL_EMU_KERNEL(name) line per kernel the sources declare with CANAL_KERNEL. */
@@ -102,16 +120,18 @@ public final class EmulatorBuild {
         return candidates.stream().filter(Files::isExecutable).findFirst();
     }
 
-    private static void without(Path library, Path absent, String why) throws IOException {
-        Files.deleteIfExists(library);
+    private static void without(List<Path> libraries, Path absent, String why) throws IOException {
+        for (Path library : libraries) Files.deleteIfExists(library);
         Files.writeString(absent, why + "\n");
         System.out.println("[canal] no CUDA emulator for the tests: " + why);
     }
 
-    private static String digest(List<String> command, Path kernels, Path emulator) throws IOException {
+    private static String digest(List<List<String>> commands, Path kernels, Path emulator) throws IOException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(String.join("\n", command).getBytes(StandardCharsets.UTF_8));
+            for (List<String> command : commands) {
+                md.update(String.join("\n", command).getBytes(StandardCharsets.UTF_8));
+            }
             for (Path f : Stream.concat(sources(kernels).stream(), sources(emulator).stream()).toList()) {
                 md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
                 md.update(Files.readAllBytes(f));
