@@ -11,11 +11,10 @@ import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.testing.GpuForTests;
+import dev.canal.engine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 /**
@@ -99,10 +98,6 @@ class AttentionOnCudaTest {
     }
 
     private Tensor tensor(int rows, int cols) {
-        MemorySegment data = arena.allocate(4L * rows * cols, 16);
-        for (long i = 0; i < (long) rows * cols; i++) {
-            data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) random.nextGaussian());
-        }
-        return new Tensor("t", DType.F32, new long[] {rows, cols}, data);
+        return RandomTensors.gaussian(random, arena, "t", DType.F32, 1f, rows, cols);
     }
 }

@@ -9,6 +9,7 @@ import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.testing.BackendProducts;
 import dev.canal.engine.testing.GpuForTests;
+import dev.canal.engine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -92,18 +93,7 @@ class CublasPrefillTest {
     }
 
     private Tensor weight(DType dtype) {
-        MemorySegment data = arena.allocate((long) OUT * IN * dtype.bytes(), 16);
-        for (long i = 0; i < (long) OUT * IN; i++) {
-            float f = (float) random.nextGaussian() * 0.3f;
-            switch (dtype) {
-                case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, f);
-                case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(f));
-                case BF16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i,
-                        (short) (Float.floatToRawIntBits(f) >>> 16));
-                default -> throw new IllegalArgumentException(dtype.toString());
-            }
-        }
-        return new Tensor("w", dtype, new long[] {OUT, IN}, data);
+        return RandomTensors.gaussian(random, arena, "w", dtype, 0.3f, OUT, IN);
     }
 
     private static float value(Tensor t, long i) {

@@ -13,11 +13,10 @@ import dev.canal.engine.backend.cpu.CpuBackend;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
 import dev.canal.engine.testing.GpuForTests;
+import dev.canal.engine.testing.RandomTensors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 /**
@@ -129,19 +128,6 @@ class CudaBackendTest {
     }
 
     private Tensor tensor(String name, DType dtype, long... shape) {
-        long n = 1;
-        for (long s : shape) n *= s;
-        MemorySegment data = arena.allocate(n * dtype.bytes(), 16);
-        for (long i = 0; i < n; i++) {
-            float f = (float) random.nextGaussian() * 0.3f;
-            switch (dtype) {
-                case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, f);
-                case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(f));
-                case BF16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i,
-                        (short) (Float.floatToRawIntBits(f) >>> 16));
-                default -> throw new IllegalArgumentException(dtype.toString());
-            }
-        }
-        return new Tensor(name, dtype, shape, data);
+        return RandomTensors.gaussian(random, arena, name, dtype, 0.3f, shape);
     }
 }
