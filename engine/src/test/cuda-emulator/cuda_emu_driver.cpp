@@ -329,6 +329,8 @@ CUresult CUDAAPI cuDeviceGetAttribute(int* value, CUdevice_attribute attribute, 
         case CU_DEVICE_ATTRIBUTE_CAN_USE_HOST_POINTER_FOR_REGISTERED_MEM:
             *value = 1;
             break;
+        case CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE: *value = 2619000; break; // an H100 SXM's HBM3: 3.35 TB/s
+        case CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH: *value = 5120; break;
         case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *value = canal_emu::MAX_THREADS_PER_BLOCK; break;
         case CU_DEVICE_ATTRIBUTE_WARP_SIZE: *value = 32; break;
         default: return CUDA_ERROR_INVALID_VALUE;

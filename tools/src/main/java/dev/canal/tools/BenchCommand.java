@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.canal.engine.api.CanalException;
 import dev.canal.engine.api.LoadOptions;
+import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.generate.Backends;
 import dev.canal.engine.generate.ModelLoader;
 import dev.canal.engine.spi.Architecture;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -117,7 +119,9 @@ final class BenchCommand implements Callable<Integer> {
                     List<Result> results = new ArrayList<>();
                     for (int p : prompts) if (p > 0) results.add(measure(decoder, label, t, p, 0));
                     for (int n : gens) if (n > 0) results.add(measure(decoder, label, t, 0, n));
-                    for (Result r : results) report(r, type, modelBytes, params, decodeBytes);
+                    long peak = peakBandwidth(backends);
+                    for (Result r : results) report(r, type, modelBytes, params, decodeBytes, peak);
+                    if (!json && peak > 0) bandwidthNote(results, backends, decodeBytes, peak);
                 }
                 if (options.cudaOrdinal() >= 0) break; // CPU threads do not change a GPU run
             }
@@ -163,7 +167,25 @@ final class BenchCommand implements Callable<Integer> {
         return new Result(backend, threads, nPrompt, nGen, samples);
     }
 
-    private void report(Result r, String type, long modelBytes, long params, long decodeBytes) {
+    /** The GPU's peak memory bandwidth where it runs the whole model (decode is measured against it), else 0. */
+    private static long peakBandwidth(Backends backends) {
+        if (!(backends.placement().last() instanceof CudaBackend cuda) || backends.placement().split()) return 0;
+        return cuda.device().memoryBandwidth();
+    }
+
+    /** Under the table: how much of the GPU's memory bandwidth each decode test reaches. */
+    private void bandwidthNote(List<Result> results, Backends backends, long decodeBytes, long peak) {
+        CudaBackend cuda = (CudaBackend) backends.placement().last();
+        for (Result r : results) {
+            if (r.nGen() == 0) continue;
+            double gbps = decodeBytes * mean(r.tokensPerSecond()) / 1e9;
+            io.out().printf(Locale.ROOT, "%s (%s): tg%d reads the weights at %.1f GB/s, %.1f%% of its %.0f GB/s peak"
+                    + " memory bandwidth%n", cuda.name(), cuda.device().name(), r.nGen(), gbps, 100 * gbps * 1e9 / peak,
+                    peak / 1e9);
+        }
+    }
+
+    private void report(Result r, String type, long modelBytes, long params, long decodeBytes, long peak) {
         double[] ts = r.tokensPerSecond();
         double avgTs = mean(ts), sdTs = stddev(ts, avgTs);
         double[] ns = new double[r.samplesNs().length];
@@ -194,6 +216,10 @@ final class BenchCommand implements Callable<Integer> {
             ArrayNode st = o.putArray("samples_ts");
             for (double s : ts) st.add(s);
             if (r.nGen() > 0) o.put("weight_gb_per_s", gbps);
+            if (r.nGen() > 0 && peak > 0) {
+                o.put("memory_peak_gb_per_s", peak / 1e9);
+                o.put("memory_bandwidth_fraction", gbps * 1e9 / peak);
+            }
             io.out().println(o);
         } else {
             io.out().printf("| %-24s | %10s | %8s | %-7s | %7d | %8s | %18s | %9s |%n", truncate(type, 24),

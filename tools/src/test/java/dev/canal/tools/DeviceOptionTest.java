@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.canal.engine.backend.cuda.CudaDevice;
 import dev.canal.engine.backend.cuda.CudaProbe;
 import dev.canal.engine.testing.Fixtures;
 import dev.canal.engine.testing.GpuForTests;
@@ -71,6 +72,25 @@ class DeviceOptionTest {
         assertEquals(Files.readString(model.resolve("expected_greedy_200.txt")), r.stdout());
         assertTrue(r.stderr().contains("backend: cuda:0 (layers 3-4 and the output head, "), r.stderr());
         assertTrue(r.stderr().contains(" threads: the embedding and layers 0-2)"), r.stderr());
+    }
+
+    /** Issue 6's bench must-show: decode tokens/s and the fraction of the GPU's memory bandwidth it reaches. */
+    @Test
+    void benchOnAGpuReportsTheShareOfPeakMemoryBandwidth() {
+        CudaDevice d = GpuForTests.require();
+        Cli.Result r = Cli.run("bench", Fixtures.stories().toString(), "-p", "4", "-n", "4", "-r", "1",
+                "--device", "cuda");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().contains("| CUDA    |"), r.stdout());
+        if (d.memoryBandwidth() > 0) {
+            assertTrue(r.stdout().contains("cuda:0 (" + d.name() + "): tg4 reads the weights at "), r.stdout());
+            assertTrue(r.stdout().contains(String.format(java.util.Locale.ROOT, "of its %.0f GB/s peak memory"
+                    + " bandwidth", d.memoryBandwidth() / 1e9)), r.stdout());
+        }
+        Cli.Result json = Cli.run("bench", Fixtures.stories().toString(), "-p", "0", "-n", "4", "-r", "1",
+                "--device", "cuda", "--json");
+        assertEquals(0, json.exitCode(), json.stderr());
+        assertEquals(d.memoryBandwidth() > 0, json.stdout().contains("\"memory_bandwidth_fraction\":"), json.stdout());
     }
 
     @Test

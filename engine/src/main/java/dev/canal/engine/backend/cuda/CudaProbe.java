@@ -75,7 +75,9 @@ public final class CudaProbe {
                 attribute(dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, arena), bytes.get(ValueLayout.JAVA_LONG, 0),
                 attribute(dev, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, arena),
                 attribute(dev, CU_DEVICE_ATTRIBUTE_INTEGRATED, arena) != 0,
-                attribute(dev, CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS, arena) != 0);
+                attribute(dev, CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS, arena) != 0,
+                CudaDevice.peakBandwidth(attribute(dev, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, arena),
+                        attribute(dev, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, arena)));
     }
 
     private static int attribute(int dev, int attribute, Arena arena) {

@@ -1,5 +1,6 @@
 package dev.canal.engine.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,5 +20,14 @@ class CudaDeviceTest {
         assertFalse(device(true, false).readsWeightsInPlace()); // an integrated GPU without pageable access
         assertFalse(device(false, false).readsWeightsInPlace()); // a discrete card
         assertTrue(device(false, true).unifiedMemory());
+    }
+
+    /** Two transfers a memory clock over the bus: an H100 SXM reports 2619 MHz and 5120 bits, 3.35 TB/s. */
+    @Test
+    void peakBandwidthFromTheMemoryClockAndBusWidth() {
+        assertEquals(3_352_320_000_000L, CudaDevice.peakBandwidth(2_619_000, 5120));
+        assertEquals(1_008_096_000_000L, CudaDevice.peakBandwidth(10_501_000, 384)); // an RTX 4090's GDDR6X
+        assertEquals(0, CudaDevice.peakBandwidth(0, 5120), "not reported: unknown");
+        assertEquals(0, device(false, false).memoryBandwidth());
     }
 }

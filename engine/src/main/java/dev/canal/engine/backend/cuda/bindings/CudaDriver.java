@@ -31,6 +31,8 @@ public final class CudaDriver {
     // CUdevice_attribute values used by the probe and the loader.
     public static final int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
     public static final int CU_DEVICE_ATTRIBUTE_INTEGRATED = 18;
+    public static final int CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE = 36;
+    public static final int CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH = 37;
     public static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
     public static final int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
     public static final int CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS = 88;
