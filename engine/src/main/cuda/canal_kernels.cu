@@ -2,5 +2,6 @@
 // is a header included here. The build compiles it for every buildable row of kernel-table.json.
 #include "elementwise.cuh"
 #include "gemv.cuh"
+#include "gptq.cuh"
 #include "convert.cuh"
 #include "attention.cuh"

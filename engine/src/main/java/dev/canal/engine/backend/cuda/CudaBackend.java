@@ -16,6 +16,7 @@ import dev.canal.engine.backend.Rope;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.quant.awq.AwqMatrix;
 import dev.canal.engine.quant.fp8.Fp8Matrix;
+import dev.canal.engine.quant.gptq.GptqMatrix;
 import dev.canal.engine.quant.nvfp4.Nvfp4Matrix;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.Tensor;
@@ -33,7 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, FP8 and NVFP4
+ * The decoder ops on one GPU with canal's kernels (first version: F32/F16/BF16, Q8_0/Q4_0, AWQ int4, GPTQ int4/int8, FP8 and NVFP4
  * weights as stored, read in place from the mapped files on an integrated GPU that reads host memory (GB10) and
  * copied to device memory elsewhere; GEMV kernels for decode; for prefill, cublasGemmEx by F32/F16/BF16 weights
  * where cuBLAS is installed and the kernel-table row names it, and multi-row GEMM kernels by quantized weights; a
@@ -53,9 +54,12 @@ public final class CudaBackend implements Backend {
     static final Map<String, String> PREFILL_KERNELS = Map.of(
             "canal_gemv_q8_0", "canal_gemm_q8_0", "canal_gemv_q4_0", "canal_gemm_q4_0",
             "canal_gemv_fp8_e4m3", "canal_gemm_fp8_e4m3", "canal_gemv_nvfp4", "canal_gemm_nvfp4",
-            "canal_gemv_awq_int4", "canal_gemm_awq_int4");
+            "canal_gemv_awq_int4", "canal_gemm_awq_int4", "canal_gemv_gptq", "canal_gemm_gptq");
     private static final int GEMM_ROWS = 8;
     private static final int AWQ_GEMM_ROWS = 4;
+    /** canal_gemm_gptq's rows per grid row and both GPTQ launches' block, as in gptq.cuh. */
+    private static final int GPTQ_GEMM_ROWS = 8;
+    private static final int GPTQ_SPLIT = 8;
     /** Split-K decoding: most chunks per head (canal_attention_split_f32kv). */
     static final int MAX_SPLITS = 64;
     /** Tiled prefill attention (canal_attention_prefill_f32kv): its constants, as in attention.cuh. */
@@ -197,6 +201,14 @@ public final class CudaBackend implements Backend {
     record DeviceAwqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, int group,
                            String gemv) implements Weight { }
 
+    /**
+     * A GPTQ linear layer: its tensors on the device as stored, and {@code gIdx} the group of each input as int32
+     * where act-order makes it other than i / {@code group} (0 otherwise).
+     */
+    record DeviceGptqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, long gIdx,
+                            int bits, int group, boolean zerosMinusOne, boolean bf16Scales, String gemv)
+            implements Weight { }
+
     record DeviceActivations(int rows, int cols, long pointer) implements Activations { }
 
     record DeviceKvCache(int layers, int kvHeads, int headDim, int capacity, long[] keys, long[] values)
@@ -206,6 +218,7 @@ public final class CudaBackend implements Backend {
     public Weight weight(Tensor tensor) {
         DType dtype = tensor.dtype();
         if (dtype == DType.PACKED && tensor.packed() instanceof AwqMatrix awq) return awqWeight(tensor, awq);
+        if (dtype == DType.PACKED && tensor.packed() instanceof GptqMatrix gptq) return gptqWeight(tensor, gptq);
         if (dtype == DType.PACKED && tensor.packed() instanceof Fp8Matrix fp8) return fp8Weight(tensor, fp8);
         if (dtype == DType.PACKED && tensor.packed() instanceof Nvfp4Matrix nv) {
             String gemv = gemv(tensor, "NVFP4");
@@ -318,6 +331,28 @@ public final class CudaBackend implements Backend {
                 place(awq.qzeros().data()), place(awq.scales().data()), awq.groupSize(), gemv);
     }
 
+    /**
+     * GPTQ's tensors as stored. Without act-order the kernels compute each input's group, so g_idx is not read; with
+     * it an I32 g_idx is read in place and an I64 one becomes an int32 copy.
+     */
+    private Weight gptqWeight(Tensor tensor, GptqMatrix gptq) {
+        String gemv = gemv(tensor, "GPTQ int" + gptq.bits());
+        long gIdx = 0;
+        if (gptq.actOrder()) {
+            Optional<Tensor> stored = gptq.gIdx().filter(g -> g.dtype() == DType.I32);
+            if (stored.isPresent()) {
+                gIdx = place(stored.get().data());
+            } else {
+                int[] groups = new int[(int) gptq.cols()];
+                for (int i = 0; i < groups.length; i++) groups[i] = gptq.group(i);
+                gIdx = own(context.copyOf(MemorySegment.ofArray(groups)));
+            }
+        }
+        return new DeviceGptqWeight(tensor, gptq.rows(), gptq.cols(), place(gptq.qweight().data()),
+                place(gptq.qzeros().data()), place(gptq.scales().data()), gIdx, gptq.bits(), gptq.groupSize(),
+                gptq.zerosMinusOne(), gptq.scales().dtype() == DType.BF16, gemv);
+    }
+
     private static float element(Tensor t, long i) {
         MemorySegment d = t.data();
         return switch (t.dtype()) {
@@ -399,7 +434,7 @@ public final class CudaBackend implements Backend {
     public void matmul(Activations out, Activations x, Weight w, int rows) {
         DeviceActivations o = act(out, rows), in = act(x, rows);
         // Several rows (prefill) take the format's canal_gemm_* launch where it has one: it decodes each weight block
-        // once for GEMM_ROWS rows (AWQ_GEMM_ROWS for AWQ) instead of once per row.
+        // once for GEMM_ROWS rows (AWQ_GEMM_ROWS for AWQ, GPTQ_GEMM_ROWS for GPTQ) instead of once per row.
         String gemv = gemvName(w);
         String prefill = rows > 1 && gemv != null ? PREFILL_KERNELS.get(gemv) : null;
         if (w instanceof DeviceAwqWeight a) {
@@ -412,6 +447,21 @@ public final class CudaBackend implements Backend {
             } else if (rows > 0) {
                 kernels.launch(a.gemv(), blocks, rows, 32, 8, 0, o.pointer(), a.qweight(), a.qzeros(), a.scales(),
                         in.pointer(), in.cols(), (int) a.rows(), a.group());
+            }
+            return;
+        }
+        if (w instanceof DeviceGptqWeight g) {
+            checkProduct(in, o, g.tensor(), g.rows(), g.cols());
+            int blocks = (int) ((g.rows() + 31) / 32); // a block of 32 × GPTQ_SPLIT threads takes 32 output columns
+            int v1 = g.zerosMinusOne() ? 1 : 0, bf16 = g.bf16Scales() ? 1 : 0;
+            if (prefill != null) {
+                kernels.launch(prefill, blocks, groups(rows, GPTQ_GEMM_ROWS), 32, GPTQ_SPLIT, 0, o.pointer(),
+                        g.qweight(), g.qzeros(), g.scales(), g.gIdx(), in.pointer(), in.cols(), (int) g.rows(),
+                        g.bits(), g.group(), v1, bf16, rows);
+            } else if (rows > 0) {
+                kernels.launch(g.gemv(), blocks, rows, 32, GPTQ_SPLIT, 0, o.pointer(), g.qweight(), g.qzeros(),
+                        g.scales(), g.gIdx(), in.pointer(), in.cols(), (int) g.rows(), g.bits(), g.group(), v1,
+                        bf16);
             }
             return;
         }
@@ -688,6 +738,7 @@ public final class CudaBackend implements Backend {
     private static String gemvName(Weight w) {
         return switch (w) {
             case DeviceAwqWeight a -> a.gemv();
+            case DeviceGptqWeight g -> g.gemv();
             case DeviceFp8Weight f -> f.gemv();
             case DeviceNvfp4Weight n -> n.gemv();
             case DeviceWeight d -> d.gemv();

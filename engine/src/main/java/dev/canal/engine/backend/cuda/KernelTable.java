@@ -31,7 +31,8 @@ public final class KernelTable {
     /** Weight formats and the op that multiplies by them, for "which formats run natively" questions. */
     public static final Map<String, String> FORMAT_OPS = orderedMap(
             "F32", "gemv_f32", "F16", "gemv_f16", "BF16", "gemv_bf16", "Q8_0", "gemv_q8_0", "Q4_0", "gemv_q4_0",
-            "AWQ int4", "gemv_awq_int4", "FP8 E4M3", "gemv_fp8", "NVFP4", "nvfp4");
+            "AWQ int4", "gemv_awq_int4", "GPTQ int4", "gemv_gptq", "GPTQ int8", "gemv_gptq", "FP8 E4M3", "gemv_fp8",
+            "NVFP4", "nvfp4");
 
     private static Map<String, String> orderedMap(String... pairs) {
         Map<String, String> m = new LinkedHashMap<>();

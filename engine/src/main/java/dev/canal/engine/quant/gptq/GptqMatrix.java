@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One GPTQ linear layer read in place: W[o, i] = (q[i, o] − z[g(i), o]) · s[g(i), o], with q from qweight
@@ -29,7 +30,7 @@ import java.util.List;
  * a tile of [{@value #K_TILE} inputs, 4 vectors of outputs] into per-thread scratch and multiplies every activation
  * row with it, four rows at a time.
  */
-final class GptqMatrix implements PackedMatrix {
+public final class GptqMatrix implements PackedMatrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** As many shorts as F has floats: the 16-bit scales of one float vector. */
@@ -51,6 +52,8 @@ final class GptqMatrix implements PackedMatrix {
     private final int mask;
     private final int out;
     private final int in;
+    private final int groupSize;
+    private final boolean actOrder;
     private final int zeroWords;
     private final boolean zeroMinusOne;
     private final boolean bf16Scales;
@@ -74,8 +77,9 @@ final class GptqMatrix implements PackedMatrix {
         this.zeroMinusOne = p.zeroMinusOne();
         this.bf16Scales = scales.dtype() == DType.BF16;
         this.groups = new InputGroups(groupOf, groupCount, pack);
-        int groupSize = p.groupSize() == -1 ? in : p.groupSize();
-        this.name = p.describe() + (groups.sequential(groupSize) ? "" : " act-order");
+        this.groupSize = p.groupSize() == -1 ? in : p.groupSize();
+        this.actOrder = !groups.sequential(groupSize);
+        this.name = p.describe() + (actOrder ? " act-order" : "");
         this.qweight = qweight.data();
         this.qzeros = qzeros.data();
         this.scales = scales.data();
@@ -99,6 +103,53 @@ final class GptqMatrix implements PackedMatrix {
     @Override
     public String formatName() {
         return name;
+    }
+
+    // ---- the layout, for backends that multiply with kernels of their own (the CUDA backend) ----------------
+
+    /** 4 or 8. */
+    public int bits() {
+        return bits;
+    }
+
+    /** Inputs per group without act-order (the input count for one group per row). */
+    public int groupSize() {
+        return groupSize;
+    }
+
+    /** Whether g_idx departs from i / {@link #groupSize()}: then the group of input i is {@link #group(int)}. */
+    public boolean actOrder() {
+        return actOrder;
+    }
+
+    /** The scale/zero group of input i (g_idx[i]). */
+    public int group(int input) {
+        return groups.group(input);
+    }
+
+    /** Whether qzeros hold zero − 1 (checkpoint format "gptq", v1): the zero is then (field + 1) masked to bits. */
+    public boolean zerosMinusOne() {
+        return zeroMinusOne;
+    }
+
+    /** I32 [in / (32 / bits), out], packed along the input. */
+    public Tensor qweight() {
+        return parts.get(0);
+    }
+
+    /** I32 [groups, out / (32 / bits)], packed along the output. */
+    public Tensor qzeros() {
+        return parts.get(1);
+    }
+
+    /** F16 or BF16 [groups, out]. */
+    public Tensor scales() {
+        return parts.get(2);
+    }
+
+    /** The stored g_idx (I32 or I64 [in]), absent in old files without act-order. */
+    public Optional<Tensor> gIdx() {
+        return parts.size() > 3 ? Optional.of(parts.get(3)) : Optional.empty();
     }
 
     @Override

@@ -37,6 +37,20 @@ class GemvKernelChoiceTest {
         assertEquals("canal_gemv_q4_0", CudaBackend.gemvKernel(table.row(86).orElseThrow(), "Q4_0"));
     }
 
+    /** Both GPTQ widths share one op: the kernels take the width as an argument. */
+    @Test
+    void gptqOfEitherWidthRunsCanalsGptqKernelsEmulatedOnEveryRow() {
+        for (KernelTable.Row row : table.rows()) {
+            if (!row.buildable()) continue;
+            for (String format : List.of("GPTQ int4", "GPTQ int8")) {
+                String kernel = CudaBackend.gemvKernel(row, format);
+                assertEquals("canal_gemv_gptq", kernel, row.smName() + " " + format);
+                assertEquals("canal_gemm_gptq", CudaBackend.PREFILL_KERNELS.get(kernel), row.smName());
+                assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(row, format), row.smName() + " " + format);
+            }
+        }
+    }
+
     @Test
     void aRowThatSendsAFormatToTheCpuGivesNoKernel() {
         KernelTable.Row sm90 = table.row(90).orElseThrow();
