@@ -159,8 +159,18 @@ __device__ void q4_0_rows(float* y, const uint8_t* w, const float* x, int in, in
     store_rows<R>(y, acc, out, o, r0, rows, 1.0f);
 }
 
+// E4M3 → float through half: the e4m3 → half conversion is one hardware instruction on sm_89 and newer and a
+// software sequence below. e4m3x4 decodes 4 weights from 4 bytes (little-endian: the first weight in the low byte).
+__device__ __forceinline__ float e4m3(uint8_t bits) {
+    return __half2float(__half(__nv_cvt_fp8_to_halfraw((__nv_fp8_storage_t)bits, __NV_E4M3)));
+}
+
+__device__ __forceinline__ void e4m3x4(uint32_t p, float2& lo, float2& hi) {
+    lo = __half22float2(__half2(__nv_cvt_fp8x2_to_halfraw2((__nv_fp8x2_storage_t)(p & 0xffff), __NV_E4M3)));
+    hi = __half22float2(__half2(__nv_cvt_fp8x2_to_halfraw2((__nv_fp8x2_storage_t)(p >> 16), __NV_E4M3)));
+}
+
 // FP8 E4M3 weights [out][in] with a float32 scale per tensor (perChannel == 0: scale[0]) or per output row.
-// The e4m3 → half conversion is one hardware instruction on sm_89 and newer and a software sequence below.
 template <int R>
 __device__ void fp8_rows(float* y, const uint8_t* w, const float* scale, int perChannel, const float* x, int in,
                          int out, int rows) {
@@ -175,10 +185,8 @@ __device__ void fp8_rows(float* y, const uint8_t* w, const float* scale, int per
     bool vector = in % 4 == 0 && ((uintptr_t)wr & 3) == 0 && ((uintptr_t)x & 15) == 0;
     if (vector) {
         for (int i = lane * 4; i < in; i += WARP * 4) {
-            uint32_t p = *reinterpret_cast<const uint32_t*>(wr + i);
-            __half2 lo = __half2(__nv_cvt_fp8x2_to_halfraw2((__nv_fp8x2_storage_t)(p & 0xffff), __NV_E4M3));
-            __half2 hi = __half2(__nv_cvt_fp8x2_to_halfraw2((__nv_fp8x2_storage_t)(p >> 16), __NV_E4M3));
-            float2 l = __half22float2(lo), h = __half22float2(hi);
+            float2 l, h;
+            e4m3x4(*reinterpret_cast<const uint32_t*>(wr + i), l, h);
 #pragma unroll
             for (int r = 0; r < R; r++) {
                 if (r0 + r >= rows) break;
@@ -188,7 +196,7 @@ __device__ void fp8_rows(float* y, const uint8_t* w, const float* scale, int per
         }
     } else {
         for (int i = lane; i < in; i += WARP) {
-            float v = __half2float(__half(__nv_cvt_fp8_to_halfraw((__nv_fp8_storage_t)wr[i], __NV_E4M3)));
+            float v = e4m3(wr[i]);
 #pragma unroll
             for (int r = 0; r < R; r++) {
                 if (r0 + r >= rows) break;
@@ -197,6 +205,75 @@ __device__ void fp8_rows(float* y, const uint8_t* w, const float* scale, int per
         }
     }
     store_rows<R>(y, acc, out, o, r0, rows, scale[perChannel ? o : 0]);
+}
+
+// Adds each row's block sum times the block's scale to its total, and starts the next block's sums at zero.
+template <int R>
+__device__ __forceinline__ void settle_block(float (&acc)[R], float (&part)[R], float scale) {
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        acc[r] += part[r] * scale;
+        part[r] = 0.0f;
+    }
+}
+
+// Moves a lane to the block holding column i: settles the block summed so far, takes i's block scale and end.
+// The division runs once per block a lane enters, not per weight.
+template <int R>
+__device__ __forceinline__ void enter_block(int i, int blockCols, const float* rowScales, float (&acc)[R],
+                                            float (&part)[R], float& scale, int& blockEnd) {
+    settle_block<R>(acc, part, scale);
+    int b = i / blockCols;
+    scale = rowScales[b];
+    blockEnd = (b + 1) * blockCols;
+}
+
+// FP8 E4M3 weights [out][in] with a float32 scale per blockRows × blockCols tile, row-major
+// [ceil(out / blockRows)][ceil(in / blockCols)]: DeepSeek / Qwen3 "fp8" 128 × 128 weight_scale_inv,
+// compressed-tensors "block", and "group" (1 × group). Partial tiles at the right and bottom edges are allowed.
+// A lane sums the products of one block apart and multiplies that sum by the block's scale when it moves past the
+// block, so the scale costs a multiply per block a lane visits rather than per weight. The 4-byte vector path needs
+// blockCols % 4 == 0 so that no 4 weights straddle two blocks; other shapes take the scalar path.
+template <int R>
+__device__ void fp8_block_rows(float* y, const uint8_t* w, const float* scale, int blockRows, int blockCols,
+                               const float* x, int in, int out, int rows) {
+    int lane = threadIdx.x % WARP;
+    int o = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP;
+    if (o >= out) return;
+    int r0 = blockIdx.y * R;
+    const uint8_t* wr = w + (size_t)o * in;
+    const float* sr = scale + (size_t)(o / blockRows) * ((in + blockCols - 1) / blockCols);
+    float acc[R], part[R];
+#pragma unroll
+    for (int r = 0; r < R; r++) acc[r] = part[r] = 0.0f;
+    float s = 0.0f;   // the scale of the block part[] is summing
+    int blockEnd = 0; // the first column past that block: 0 makes the first column open one
+    bool vector = in % 4 == 0 && blockCols % 4 == 0 && ((uintptr_t)wr & 3) == 0 && ((uintptr_t)x & 15) == 0;
+    if (vector) {
+        for (int i = lane * 4; i < in; i += WARP * 4) {
+            if (i >= blockEnd) enter_block<R>(i, blockCols, sr, acc, part, s, blockEnd);
+            float2 l, h;
+            e4m3x4(*reinterpret_cast<const uint32_t*>(wr + i), l, h);
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                if (r0 + r >= rows) break;
+                float4 a = *reinterpret_cast<const float4*>(x + (size_t)(r0 + r) * in + i);
+                part[r] += l.x * a.x + l.y * a.y + h.x * a.z + h.y * a.w;
+            }
+        }
+    } else {
+        for (int i = lane; i < in; i += WARP) {
+            if (i >= blockEnd) enter_block<R>(i, blockCols, sr, acc, part, s, blockEnd);
+            float v = e4m3(wr[i]);
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                if (r0 + r >= rows) break;
+                part[r] += v * x[(size_t)(r0 + r) * in + i];
+            }
+        }
+    }
+    settle_block<R>(acc, part, s);
+    store_rows<R>(y, acc, out, o, r0, rows, 1.0f);
 }
 
 // NVFP4 (ModelOpt): weights [out][in/2] bytes, element 2k in the low nibble and 2k + 1 in the high one, each
@@ -347,6 +424,17 @@ CANAL_KERNEL void canal_gemv_fp8_e4m3(float* y, const uint8_t* w, const float* s
 CANAL_KERNEL void canal_gemm_fp8_e4m3(float* y, const uint8_t* w, const float* scale, int perChannel,
                                       const float* x, int in, int out, int rows) {
     canal::fp8_rows<canal::GEMM_ROWS>(y, w, scale, perChannel, x, in, out, rows);
+}
+
+// Block-scaled FP8: a scale per blockRows × blockCols tile (fp8_block_rows), decode and prefill as above.
+CANAL_KERNEL void canal_gemv_fp8_e4m3_blocks(float* y, const uint8_t* w, const float* scale, int blockRows,
+                                             int blockCols, const float* x, int in, int out) {
+    canal::fp8_block_rows<1>(y, w, scale, blockRows, blockCols, x, in, out, gridDim.y);
+}
+
+CANAL_KERNEL void canal_gemm_fp8_e4m3_blocks(float* y, const uint8_t* w, const float* scale, int blockRows,
+                                             int blockCols, const float* x, int in, int out, int rows) {
+    canal::fp8_block_rows<canal::GEMM_ROWS>(y, w, scale, blockRows, blockCols, x, in, out, rows);
 }
 
 CANAL_KERNEL void canal_gemv_nvfp4(float* y, const uint8_t* w, const uint8_t* blockScale, float globalScale,

@@ -84,6 +84,29 @@ class DeviceOptionTest {
         assertEquals(cpu.stdout(), gpu.stdout());
     }
 
+    /**
+     * stories260K quantized to FP8 with 128 × 128 scale blocks (Qwen3-FP8's layout) runs on the GPU and generates
+     * the CPU's greedy text. Its MLP matrices ([172, 64] and [64, 172]) span two blocks, so they take the tile-scaled
+     * kernels: after a prompt (the multi-row launch) and token by token (the one-row launch).
+     */
+    @Test
+    void aBlockScaledFp8ModelGivesTheCpusGreedyText(@TempDir Path dir) {
+        GpuForTests.require();
+        Path model = dir.resolve("fp8-block");
+        Cli.Result q = Cli.run("quantize", Fixtures.stories().toString(), "--to", "fp8", "--fp8-scaling", "block",
+                "-o", model.toString());
+        assertEquals(0, q.exitCode(), q.stderr());
+        String[] run = {"run", model.toString(), "--raw", "--prompt", "Once upon a time, there was a little girl",
+                "--temperature", "0", "--max-tokens", "40", "--device", "cpu"};
+        Cli.Result cpu = Cli.run(run);
+        assertEquals(0, cpu.exitCode(), cpu.stderr());
+        run[run.length - 1] = "cuda";
+        Cli.Result gpu = Cli.run(run);
+        assertEquals(0, gpu.exitCode(), gpu.stderr());
+        assertTrue(cpu.stdout().length() > 40, cpu.stdout());
+        assertEquals(cpu.stdout(), gpu.stdout());
+    }
+
     /** Issue 6's GPU/CPU split: the last 2 of the 5 layers and the head on the GPU, the rest on the CPU. */
     @Test
     void aModelSplitBetweenTheGpuAndTheCpuGivesTheCpusText() throws Exception {

@@ -54,7 +54,8 @@ public final class CudaBackend implements Backend {
     static final Map<String, String> PREFILL_KERNELS = Map.of(
             "canal_gemv_q8_0", "canal_gemm_q8_0", "canal_gemv_q4_0", "canal_gemm_q4_0",
             "canal_gemv_fp8_e4m3", "canal_gemm_fp8_e4m3", "canal_gemv_nvfp4", "canal_gemm_nvfp4",
-            "canal_gemv_awq_int4", "canal_gemm_awq_int4", "canal_gemv_gptq", "canal_gemm_gptq");
+            "canal_gemv_awq_int4", "canal_gemm_awq_int4", "canal_gemv_gptq", "canal_gemm_gptq",
+            "canal_gemv_fp8_e4m3_blocks", "canal_gemm_fp8_e4m3_blocks");
     private static final int GEMM_ROWS = 8;
     private static final int AWQ_GEMM_ROWS = 4;
     /** canal_gemm_gptq's rows per grid row and both GPTQ launches' block, as in gptq.cuh. */
@@ -189,9 +190,19 @@ public final class CudaBackend implements Backend {
     record DeviceWeight(Tensor tensor, long rows, long cols, DType dtype, long pointer, String gemv)
             implements Weight { }
 
-    /** FP8 E4M3 [out, in] bytes and float scales: one for the tensor, or one per output row ({@code perChannel}). */
-    record DeviceFp8Weight(Tensor tensor, long rows, long cols, long weight, long scales, boolean perChannel,
-                           String gemv) implements Weight { }
+    /**
+     * FP8 E4M3 [out, in] bytes and float scales as {@link Fp8Matrix} holds them, one per {@code blockRows ×
+     * blockCols} tile. {@code tiled} false: a scale covers whole rows (per tensor, or per output channel where
+     * {@link #perChannel}) and {@code gemv} is canal_gemv_fp8_e4m3; true: {@code gemv} is its _blocks sibling, which
+     * looks the scale up per tile.
+     */
+    record DeviceFp8Weight(Tensor tensor, long rows, long cols, long weight, long scales, int blockRows,
+                           int blockCols, boolean tiled, String gemv) implements Weight {
+        /** Of a row-scaled weight: one scale per output row, not one for the tensor. */
+        boolean perChannel() {
+            return blockRows == 1 && rows > 1;
+        }
+    }
 
     /** NVFP4: E2M1 pairs [out, in/2], E4M3 block scales [out, in/16], and the global multiplier. */
     record DeviceNvfp4Weight(Tensor tensor, long rows, long cols, long packed, long blockScales, float global,
@@ -310,19 +321,42 @@ public final class CudaBackend implements Backend {
                 + " choice; " + cublas + ")";
     }
 
-    /** canal_gemv_fp8_e4m3 scales a whole row by one float: per-tensor or per-channel scales, not blocks. */
+    /**
+     * FP8 E4M3 weights. Per-tensor and per-channel scales keep canal_gemv_fp8_e4m3, which scales a whole row by one
+     * float; scales per tile (DeepSeek / Qwen3 128 × 128, compressed-tensors "block") or per group along the input
+     * take the row's _blocks kernel, which scales each block's partial sum.
+     */
     private Weight fp8Weight(Tensor tensor, Fp8Matrix fp8) {
-        boolean wholeRows = fp8.blockCols() >= fp8.cols();
-        boolean perTensor = wholeRows && fp8.blockRows() >= fp8.rows();
-        boolean perChannel = wholeRows && fp8.blockRows() == 1;
-        if (!perTensor && !perChannel) {
-            throw new CanalException("tensor " + tensor.name() + ": " + fp8.formatName() + " with "
-                    + fp8.blockRows() + " × " + fp8.blockCols() + " scale blocks is not supported by the cuda backend"
-                    + " yet (per-tensor and per-channel scales are; --device cpu runs it)");
-        }
         String gemv = gemv(tensor, "FP8 E4M3");
+        boolean wholeRows = fp8.blockCols() >= fp8.cols() && (fp8.blockRows() == 1 || fp8.blockRows() >= fp8.rows());
+        if (!wholeRows) gemv = fp8BlocksKernel(tensor, fp8);
         return new DeviceFp8Weight(tensor, fp8.rows(), fp8.cols(), place(fp8.weightTensor().data()),
-                own(context.copyOf(MemorySegment.ofArray(fp8.scales()))), perChannel && !perTensor, gemv);
+                own(context.copyOf(MemorySegment.ofArray(fp8.scales()))), fp8.blockRows(), fp8.blockCols(),
+                !wholeRows, gemv);
+    }
+
+    /** The block-scaled FP8 kernel of this GPU's row, refusing {@code tensor} where the row names none. */
+    private String fp8BlocksKernel(Tensor tensor, Fp8Matrix fp8) {
+        KernelTable.Row row = choice.row().orElseThrow();
+        String kernel = fp8BlocksKernel(row);
+        if (kernel == null) {
+            throw new CanalException("tensor " + tensor.name() + ": " + fp8.formatName() + " with "
+                    + fp8.blockRows() + " × " + fp8.blockCols() + " scale blocks has no GPU kernel on " + row.smName()
+                    + " (its kernel-table row names none for gemv_fp8; per-tensor and per-channel scales run there)"
+                    + "; --device cpu runs the model");
+        }
+        return kernel;
+    }
+
+    /**
+     * The GEMV kernel {@code row} names under gemv_fp8 for weights scaled per tile (canal_gemv_fp8_e4m3_blocks), or
+     * null where it names none: a row that sends FP8 to a library call or the CPU has no tile kernel either.
+     */
+    static String fp8BlocksKernel(KernelTable.Row row) {
+        for (String k : row.op(KernelTable.FORMAT_OPS.get("FP8 E4M3")).kernels()) {
+            if (k.startsWith("canal_gemv_") && k.endsWith("_blocks")) return k;
+        }
+        return null;
     }
 
     private Weight awqWeight(Tensor tensor, AwqMatrix awq) {
@@ -462,6 +496,19 @@ public final class CudaBackend implements Backend {
                 kernels.launch(g.gemv(), blocks, rows, 32, GPTQ_SPLIT, 0, o.pointer(), g.qweight(), g.qzeros(),
                         g.scales(), g.gIdx(), in.pointer(), in.cols(), (int) g.rows(), g.bits(), g.group(), v1,
                         bf16);
+            }
+            return;
+        }
+        if (w instanceof DeviceFp8Weight f && f.tiled()) {
+            checkProduct(in, o, f.tensor(), f.rows(), f.cols());
+            if (prefill != null) {
+                kernels.launch(prefill, gemvBlocks(f.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
+                        o.pointer(), f.weight(), f.scales(), f.blockRows(), f.blockCols(), in.pointer(), in.cols(),
+                        (int) f.rows(), rows);
+            } else if (rows > 0) {
+                kernels.launch(f.gemv(), gemvBlocks(f.rows()), rows, 32 * GEMV_WARPS, 1, 0, o.pointer(),
+                        f.weight(), f.scales(), f.blockRows(), f.blockCols(), in.pointer(), in.cols(),
+                        (int) f.rows());
             }
             return;
         }

@@ -63,6 +63,30 @@ class GemvKernelChoiceTest {
         assertEquals("canal_gemv_q4_0", CudaBackend.gemvKernel(row, "Q4_0"));
     }
 
+    /** FP8 scaled per tile takes the _blocks sibling of the row-scaled kernel, with its own prefill launch. */
+    @Test
+    void everyRowGivesBlockScaledFp8ItsTileKernel() {
+        for (KernelTable.Row row : table.rows()) {
+            if (!row.buildable()) continue;
+            assertEquals("canal_gemv_fp8_e4m3", CudaBackend.gemvKernel(row, "FP8 E4M3"), row.smName());
+            assertEquals("canal_gemv_fp8_e4m3_blocks", CudaBackend.fp8BlocksKernel(row), row.smName());
+        }
+        assertEquals("canal_gemm_fp8_e4m3_blocks", CudaBackend.PREFILL_KERNELS.get("canal_gemv_fp8_e4m3_blocks"));
+        assertEquals("canal_gemm_fp8_e4m3", CudaBackend.PREFILL_KERNELS.get("canal_gemv_fp8_e4m3"));
+    }
+
+    @Test
+    void aRowWhoseFp8OpNamesNoTileKernelGivesNone() {
+        KernelTable.Row sm90 = table.row(90).orElseThrow();
+        Map<String, KernelTable.Op> ops = new HashMap<>(sm90.ops());
+        ops.put("gemv_fp8", new KernelTable.Op(List.of("canal_gemv_fp8_e4m3", "canal_gemm_fp8_e4m3"),
+                KernelTable.CPU, KernelTable.Mode.NATIVE));
+        KernelTable.Row row = new KernelTable.Row(sm90.sm(), sm90.name(), true, sm90.archSpecific(), sm90.note(),
+                sm90.features(), ops);
+        assertNull(CudaBackend.fp8BlocksKernel(row));
+        assertNull(CudaBackend.fp8BlocksKernel(table.row(70).orElseThrow()), "sm_70 runs FP8 on the CPU");
+    }
+
     @Test
     void prefillByDenseWeightsGoesToCublasWhereTheRowNamesIt() {
         for (KernelTable.Row row : table.rows()) {

@@ -307,6 +307,43 @@ class KernelsOnGpuTest {
         close(matvec(w, x, in, out, 1), read(y, out), 1e-4f);
     }
 
+    /**
+     * Block-scaled FP8, decode and prefill launches: the 4-byte path with partial tiles at both edges, and the scalar
+     * path for a row length that is not a multiple of 4 and for tiles narrower than a lane's 4 weights.
+     */
+    @Test
+    void gemvFp8Blocks() {
+        int[][] shapes = {{256, 37, 16, 48}, {70, 11, 3, 20}, {72, 9, 2, 6}}; // in, out, blockRows, blockCols
+        for (int[] shape : shapes) {
+            int in = shape[0], out = shape[1], blockRows = shape[2], blockCols = shape[3];
+            int colBlocks = (in + blockCols - 1) / blockCols;
+            float[] scale = new float[((out + blockRows - 1) / blockRows) * colBlocks];
+            for (int i = 0; i < scale.length; i++) scale[i] = 0.01f + random.nextFloat() * 0.1f;
+            byte[] fp8 = new byte[out * in];
+            float[] w = new float[out * in];
+            for (int i = 0; i < fp8.length; i++) {
+                int b;
+                do { b = random.nextInt(256); } while ((b & 0x7f) == 0x7f); // no NaN
+                fp8[i] = (byte) b;
+                int o = i / in, c = i % in;
+                w[i] = e4m3(b) * scale[(o / blockRows) * colBlocks + c / blockCols];
+            }
+            long dw = dev(fp8), ds = dev(scale);
+            String what = in + " × " + out + " in " + blockRows + " × " + blockCols + " blocks";
+            float[] x = floats(in);
+            long y = alloc(out * 4L);
+            kernels.launch("canal_gemv_fp8_e4m3_blocks", (out + 3) / 4, 1, 128, 1, 0, y, dw, ds, blockRows, blockCols,
+                    dev(x), in, out);
+            close(matvec(w, x, in, out, 1), read(y, out), 1e-4f, what + ", 1 row");
+            int many = 13; // a full group of 8 rows and a partial one
+            float[] xs = floats(many * in);
+            long ys = alloc((long) many * out * 4);
+            kernels.launch("canal_gemm_fp8_e4m3_blocks", (out + 3) / 4, (many + 7) / 8, 128, 1, 0, ys, dw, ds,
+                    blockRows, blockCols, dev(xs), in, out, many);
+            close(matvec(w, xs, in, out, many), read(ys, many * out), 1e-4f, what + ", " + many + " rows");
+        }
+    }
+
     @Test
     void attentionDecodePrefillAndWindow() {
         int heads = 4, kvHeads = 2, headDim = 64, capacity = 600;
@@ -388,11 +425,16 @@ class KernelsOnGpuTest {
     }
 
     private static void close(float[] expected, float[] actual, float tolerance) {
+        close(expected, actual, tolerance, "");
+    }
+
+    private static void close(float[] expected, float[] actual, float tolerance, String what) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
             float allowed = tolerance * Math.max(1f, Math.abs(expected[i]));
             assertTrue(Math.abs(expected[i] - actual[i]) <= allowed,
-                    "element " + i + ": expected " + expected[i] + ", got " + actual[i]);
+                    what + (what.isEmpty() ? "" : ": ") + "element " + i + ": expected " + expected[i] + ", got "
+                            + actual[i]);
         }
     }
 

@@ -26,9 +26,9 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * FP8 (per-tensor and per-channel scales), NVFP4 and GPTQ layers bound by the CUDA backend multiply like the CPU
- * backend. The GPU case needs a GPU and is skipped with the reason; the CPU case checks the harness against the
- * dequantized weights here.
+ * FP8 (scales per tensor, per channel, per tile and per group along the input), NVFP4 and GPTQ layers bound by the
+ * CUDA backend multiply like the CPU backend. The GPU case needs a GPU and is skipped with the reason; the CPU case
+ * checks the harness against the dequantized weights here.
  */
 class PackedFormatsOnCudaTest {
     private static final int ROWS = 3, IN = 256, OUT = 70, GPTQ_IN = 320;
@@ -93,8 +93,7 @@ class PackedFormatsOnCudaTest {
             e4m3[i] = (byte) code;
         }
         Tensor fp8 = new Tensor("fp8.weight", DType.F8_E4M3, new long[] {OUT, IN}, MemorySegment.ofArray(e4m3));
-        float[] channel = new float[OUT];
-        for (int o = 0; o < OUT; o++) channel[o] = 0.001f + random.nextFloat() * 0.01f;
+        float[] channel = scales(random, OUT);
 
         byte[] packed = new byte[OUT * IN / 2];
         random.nextBytes(packed);
@@ -106,6 +105,14 @@ class PackedFormatsOnCudaTest {
         List<Layer> all = new ArrayList<>(List.of(
                 new Layer(new Fp8Matrix("FP8 E4M3 tensor", fp8, new float[] {0.004f}, OUT, IN, List.of(fp8))),
                 new Layer(new Fp8Matrix("FP8 E4M3 channel", fp8, channel, 1, IN, List.of(fp8))),
+                // DeepSeek / Qwen3's 128 × 128 tiles scaled to the test: the last of 5 row blocks has 6 rows
+                new Layer(fp8Blocks(fp8, random, 16, 64)),
+                // a partial last tile both ways: 70 = 2 · 24 + 22 rows, 256 = 5 · 48 + 16 columns
+                new Layer(fp8Blocks(fp8, random, 24, 48)),
+                // tiles of whole rows (one column block) that still need the tile kernel
+                new Layer(fp8Blocks(fp8, random, 32, IN)),
+                // compressed-tensors "group": a scale per output row and 32 inputs
+                new Layer(fp8Blocks(fp8, random, 1, 32)),
                 new Layer(new Nvfp4Matrix("NVFP4", nvPacked, nvScales, 0.02f, false, List.of(nvPacked, nvScales))),
                 new Layer(new Nvfp4Matrix("NVFP4 (global divides)", nvPacked, nvScales, 50f, true,
                         List.of(nvPacked, nvScales)))));
@@ -196,6 +203,20 @@ class PackedFormatsOnCudaTest {
             }
             return new Tensor("l.g_idx", gIdx, new long[] {GPTQ_IN}, seg);
         }
+    }
+
+    /** An FP8 matrix over {@code fp8} with a random scale per blockRows × blockCols tile. */
+    private static Fp8Matrix fp8Blocks(Tensor fp8, Random random, int blockRows, int blockCols) {
+        int tiles = ((OUT + blockRows - 1) / blockRows) * ((IN + blockCols - 1) / blockCols);
+        return new Fp8Matrix("FP8 E4M3 " + blockRows + "x" + blockCols + " blocks", fp8, scales(random, tiles),
+                blockRows, blockCols, List.of(fp8));
+    }
+
+    /** Positive scales spread over a decade, so a scale taken from the wrong tile shows in the product. */
+    private static float[] scales(Random random, int n) {
+        float[] s = new float[n];
+        for (int i = 0; i < n; i++) s[i] = 0.001f + random.nextFloat() * 0.01f;
+        return s;
     }
 
     private static float[] activations(int rows, int in) {
