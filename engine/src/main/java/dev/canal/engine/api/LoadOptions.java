@@ -14,13 +14,16 @@ import java.util.regex.Pattern;
  *                      so it runs only when asked for, and a load that asks for it fails with the reason when it
  *                      cannot run (no driver, no such GPU, no kernels for its SM, a weight format it cannot bind).
  * @param gpuLayers     on a GPU, how many of the last layers it runs, the rest staying on the CPU (llama.cpp's
- *                      {@code -ngl}); {@code -1}, the default, for as many as its free memory holds (all, when the
- *                      model fits)
+ *                      {@code -ngl}); {@link #GPU_LAYERS_THAT_FIT}, the default, for as many as its free memory
+ *                      holds (all, when the model fits)
  * @param progress      told as weights are copied to a GPU
  */
 public record LoadOptions(int threads, int contextLength, int batchSize, String device, int gpuLayers,
                           LoadProgress progress) {
     private static final Pattern DEVICE = Pattern.compile("cpu|cuda(?::(\\d{1,3}))?");
+
+    /** {@link #gpuLayers} for as many layers as the GPU's free memory holds. */
+    public static final int GPU_LAYERS_THAT_FIT = -1;
 
     public LoadOptions {
         if (threads < 1) throw new CanalException("threads must be at least 1, got " + threads);
@@ -29,10 +32,10 @@ public record LoadOptions(int threads, int contextLength, int batchSize, String 
         if (device == null || !DEVICE.matcher(device).matches()) {
             throw new CanalException("device must be cpu, cuda or cuda:N (N a GPU number), got " + device);
         }
-        if (gpuLayers != -1 && gpuLayers < 1) {
+        if (gpuLayers != GPU_LAYERS_THAT_FIT && gpuLayers < 1) {
             throw new CanalException("gpu layers must be at least 1 (or -1 for as many as fit), got " + gpuLayers);
         }
-        if (gpuLayers != -1 && device.equals("cpu")) {
+        if (gpuLayers != GPU_LAYERS_THAT_FIT && device.equals("cpu")) {
             throw new CanalException("gpu layers are for a GPU: add --device cuda (or leave --gpu-layers out)");
         }
         if (progress == null) throw new CanalException("progress must not be null (LoadProgress.NONE for none)");
@@ -40,7 +43,7 @@ public record LoadOptions(int threads, int contextLength, int batchSize, String 
 
     /** Options for {@code device}, with as many layers on a GPU as fit. */
     public LoadOptions(int threads, int contextLength, int batchSize, String device) {
-        this(threads, contextLength, batchSize, device, -1, LoadProgress.NONE);
+        this(threads, contextLength, batchSize, device, GPU_LAYERS_THAT_FIT, LoadProgress.NONE);
     }
 
     /** Options for the CPU. */

@@ -1,6 +1,7 @@
 package dev.canal.engine.generate;
 
 import dev.canal.engine.api.CanalException;
+import dev.canal.engine.api.LoadOptions;
 import dev.canal.engine.weights.WeightStore;
 
 import java.util.Locale;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public record OffloadPlan(int layers, int gpuLayers, long gpuBytes, long cpuBytes) {
     /** {@code requested} for "as many as fit". */
-    public static final int AUTO = -1;
+    public static final int AUTO = LoadOptions.GPU_LAYERS_THAT_FIT;
     private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
     private static final double GIB = 1L << 30;
 
