@@ -186,7 +186,8 @@ public final class Transformer implements DecoderModel {
             this.maxBatch = maxBatch;
             int onFirst = placement.split() ? Math.min(placement.firstOnLast(), layers.length) : layers.length;
             firstScratch = new Scratch(placement.first(), 0, onFirst, contextLength, maxBatch);
-            lastScratch = placement.split()
+            // Where the last backend holds only the output head, it needs no KV cache or layer activations.
+            lastScratch = onFirst < layers.length
                     ? new Scratch(placement.last(), onFirst, layers.length - onFirst, contextLength, maxBatch)
                     : firstScratch;
             last = placement.last().allocate(1, config.hiddenSize());
@@ -220,7 +221,9 @@ public final class Transformer implements DecoderModel {
             ModelConfig c = config;
             this.backend = backend;
             this.firstLayer = firstLayer;
-            cache = backend.allocateKvCache(Math.max(1, layers), c.numKeyValueHeads(), c.headDim(), contextLength);
+            // none where this backend holds only the embedding (every layer on the next one)
+            cache = layers > 0 ? backend.allocateKvCache(layers, c.numKeyValueHeads(), c.headDim(), contextLength)
+                    : null;
             x = backend.allocate(maxBatch, c.hiddenSize());
             h = backend.allocate(maxBatch, c.hiddenSize());
             q = backend.allocate(maxBatch, c.qDim());

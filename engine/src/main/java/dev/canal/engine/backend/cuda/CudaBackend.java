@@ -67,6 +67,8 @@ public final class CudaBackend implements Backend {
     private static final int PREFILL_WARPS = 8;
     private static final int PREFILL_TILE = 32;
     private static final int PREFILL_MAX_HEAD_DIM = 128;
+    /** The widest load a kernel makes from weight memory (16-byte {@code uint4}); see {@link #readInPlace}. */
+    static final long IN_PLACE_ALIGNMENT = 16;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -750,11 +752,21 @@ public final class CudaBackend implements Backend {
      * ({@link CudaDevice#readsWeightsInPlace}: nothing copied or freed), else a device copy this backend frees.
      */
     private long place(MemorySegment weights) {
-        if (device.readsWeightsInPlace() && weights.isNative()) return weights.address();
+        if (readInPlace(device, weights)) return weights.address();
         long p = own(context.copyOf(weights));
         uploaded += weights.byteSize();
         if (uploadTotal > 0) progress.uploaded(Math.min(uploaded, uploadTotal), uploadTotal);
         return p;
+    }
+
+    /**
+     * Whether kernels may read {@code weights} where they are mapped. The kernels load weights up to 16 bytes at a
+     * time ({@code uint4}), which faults on an address that is not a multiple of 16, and a safetensors tensor starts
+     * wherever its header's offsets put it (the format pads the data start to 8 bytes at most). A misaligned tensor
+     * is copied instead, into device memory that cuMemAlloc aligns to 256 bytes.
+     */
+    static boolean readInPlace(CudaDevice device, MemorySegment weights) {
+        return device.readsWeightsInPlace() && weights.isNative() && weights.address() % IN_PLACE_ALIGNMENT == 0;
     }
 
     private long own(long pointer) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 class CudaDeviceTest {
 
     private static CudaDevice device(boolean integrated, boolean pageable) {
@@ -20,6 +23,23 @@ class CudaDeviceTest {
         assertFalse(device(true, false).readsWeightsInPlace()); // an integrated GPU without pageable access
         assertFalse(device(false, false).readsWeightsInPlace()); // a discrete card
         assertTrue(device(false, true).unifiedMemory());
+    }
+
+    /**
+     * A tensor read in place must start on a 16-byte boundary, the widest kernel load: a safetensors tensor may start
+     * anywhere its header says, and a misaligned one is copied instead of faulting the kernel.
+     */
+    @Test
+    void onlyAlignedMappedTensorsAreReadInPlace() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mapped = arena.allocate(1024, 256);
+            assertTrue(CudaBackend.readInPlace(device(true, true), mapped));
+            assertTrue(CudaBackend.readInPlace(device(true, true), mapped.asSlice(16)));
+            assertFalse(CudaBackend.readInPlace(device(true, true), mapped.asSlice(8)), "8-byte aligned only");
+            assertFalse(CudaBackend.readInPlace(device(true, true), mapped.asSlice(2)));
+            assertFalse(CudaBackend.readInPlace(device(false, false), mapped), "a discrete GPU copies");
+            assertFalse(CudaBackend.readInPlace(device(true, true), MemorySegment.ofArray(new byte[64])), "heap");
+        }
     }
 
     /** Two transfers a memory clock over the bus: an H100 SXM reports 2619 MHz and 5120 bits, 3.35 TB/s. */
