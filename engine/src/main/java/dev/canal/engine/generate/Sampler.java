@@ -70,8 +70,7 @@ public final class Sampler {
     /**
      * The next token from the best {@code n} = {@link #candidates} logits of a row no penalty applies to:
      * {@code logits[i]} of token {@code ids[i]}, best first in {@link TopK}'s order (as {@code Backend.topK} gives
-     * them). The same token, and the same random draws, as {@link #sample} over the
-     * whole row.
+     * them). The same token, and the same random draws, as {@link #sample} over the whole row.
      */
     public int sampleCandidates(float[] logits, int[] ids, int n) {
         if (settings.isGreedy()) return ids[0];
