@@ -5,3 +5,4 @@
 #include "gptq.cuh"
 #include "convert.cuh"
 #include "attention.cuh"
+#include "topk.cuh"

@@ -94,9 +94,10 @@ CANAL_KERNEL void canal_softmax_f32(float* x, int cols, float invTemperature) {
     for (int i = threadIdx.x; i < cols; i += blockDim.x) row[i] *= inv;
 }
 
-// out[r] = index of the largest value of row r, the lowest index on ties (as the CPU sampler). NaN never wins.
+// out[r] = index of the largest value of row r, the lowest index on ties, NaN below every number (TopK's order,
+// as the sampler ranks); values[r] = that value where values is not null (sampling's k = 1 needs both).
 // grid = rows, block = 256.
-CANAL_KERNEL void canal_argmax_f32(int* out, const float* x, int cols) {
+CANAL_KERNEL void canal_argmax_f32(int* out, float* values, const float* x, int cols) {
     const float* row = x + (size_t)blockIdx.x * cols;
     float best = -INFINITY;
     int index = 0x7fffffff;
@@ -118,6 +119,8 @@ CANAL_KERNEL void canal_argmax_f32(int* out, const float* x, int cols) {
         for (int w = 1; w < (int)(blockDim.x / canal::WARP); w++) {
             if (bestOf[w] > best || (bestOf[w] == best && indexOf[w] < index)) { best = bestOf[w]; index = indexOf[w]; }
         }
-        out[blockIdx.x] = index == 0x7fffffff ? 0 : index; // a row of NaN or -inf answers 0
+        if (index == 0x7fffffff) index = 0; // only NaN in the row: all tie, the lowest index wins
+        out[blockIdx.x] = index;
+        if (values) values[blockIdx.x] = row[index];
     }
 }

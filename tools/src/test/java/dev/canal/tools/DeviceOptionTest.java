@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.canal.engine.backend.cuda.CudaBackend;
 import dev.canal.engine.backend.cuda.CudaDevice;
 import dev.canal.engine.backend.cuda.CudaProbe;
 import dev.canal.engine.testing.Fixtures;
@@ -15,6 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code --device} of run and bench: the CUDA backend runs only when asked for, and where it cannot run the user
@@ -55,11 +58,39 @@ class DeviceOptionTest {
         GpuForTests.require();
         Path model = Fixtures.model(fixture);
         Path expected = (Files.isDirectory(model) ? model : model.getParent()).resolve("expected_greedy_200.txt");
+        long before = CudaBackend.topKSelections();
         Cli.Result r = Cli.run("run", model.toString(), "--raw", "--prompt", "", "--temperature", "0",
                 "--max-tokens", "200", "--device", "cuda", "--verbose");
         assertEquals(0, r.exitCode(), r.stderr());
         assertEquals(Files.readString(expected), r.stdout());
         assertTrue(r.stderr().contains("backend: cuda:0; "), r.stderr());
+        // Greedy takes the best candidate of each forward pass from canal_argmax_f32: 200 of them, no logits rows.
+        assertEquals(200, CudaBackend.topKSelections() - before);
+    }
+
+    /**
+     * Sampling on the GPU: temperature 0.8, top-k 40 (top-p 0.95 and min-p 0.05 as by default) and one seed give the
+     * CPU's text, from candidates the top-k kernels selected (a selection per forward pass: at least one per token
+     * generated) instead of logits rows.
+     */
+    @Test
+    void onAGpuSeededTopKSamplingGivesTheCpusTextFromCandidatesSelectedThere() {
+        GpuForTests.require();
+        String[] run = {"run", Fixtures.stories().toString(), "--raw", "--prompt", "Once upon a time",
+                "--temperature", "0.8", "--top-k", "40", "--seed", "20261123", "--max-tokens", "64", "--device", "cpu"};
+        Cli.Result cpu = Cli.run(run);
+        assertEquals(0, cpu.exitCode(), cpu.stderr());
+        run[run.length - 1] = "cuda";
+        long before = CudaBackend.topKSelections();
+        Cli.Result gpu = Cli.run(run);
+        long selections = CudaBackend.topKSelections() - before;
+        assertEquals(0, gpu.exitCode(), gpu.stderr());
+        assertTrue(cpu.stdout().length() > 100, cpu.stdout());
+        assertEquals(cpu.stdout(), gpu.stdout());
+        Matcher generated = Pattern.compile("generated: (\\d+) tokens").matcher(gpu.stderr());
+        assertTrue(generated.find(), gpu.stderr());
+        int tokens = Integer.parseInt(generated.group(1));
+        assertTrue(tokens > 20 && selections >= tokens, tokens + " tokens, " + selections + " selections");
     }
 
     /**

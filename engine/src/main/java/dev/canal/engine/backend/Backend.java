@@ -59,6 +59,20 @@ public interface Backend extends AutoCloseable {
     void read(Activations x, int row, float[] dst);
 
     /**
+     * The {@code k} largest values of row {@code row} of x (logits) into {@code values[0..k)}, their column indexes
+     * (token ids) into {@code ids[0..k)}, best first in {@link TopK}'s order: the lower id first among equal values,
+     * NaN below every number. 1 ≤ k ≤ x.cols(). How sampling that needs only the best k tokens (greedy: 1; top-k)
+     * gets them without copying the whole vocabulary off a GPU. This default reads the row with {@link #read} and
+     * selects on the host, which is right for a backend whose activations live in host memory; one that keeps them
+     * elsewhere selects there (each implementation says up to which k).
+     */
+    default void topK(Activations x, int row, int k, float[] values, int[] ids) {
+        float[] all = new float[x.cols()];
+        read(x, row, all);
+        TopK.select(all, 0, all.length, k, values, ids);
+    }
+
+    /**
      * Copies src (length ≥ x.cols()) into row {@code row} of x: how the residual stream crosses from one backend to
      * the next where a model's layers are split between them.
      */

@@ -94,11 +94,13 @@ final class ChatSession implements Session {
         }
         int reuse = commonPrefix(prompt);
         if (reuse == prompt.length) reuse--; // the last prompt token must run again to produce logits
+        Sampler sampler = new Sampler(options.sampler(), logits.length);
+        NextTokenLogits next = new NextTokenLogits(model.decoder, state, sampler, logits);
         long t0 = System.nanoTime();
         for (int pos = reuse; pos < prompt.length; ) {
             int n = Math.min(model.batchSize, prompt.length - pos);
             int[] chunk = Arrays.copyOfRange(prompt, pos, pos + n);
-            model.decoder.forward(state, chunk, n, pos, logits);
+            next.forward(chunk, n, pos);
             System.arraycopy(chunk, 0, cached, pos, n);
             pos += n;
             used = pos;
@@ -106,7 +108,6 @@ final class ChatSession implements Session {
         long promptNanos = System.nanoTime() - t0;
         int promptTokens = prompt.length - reuse;
 
-        Sampler sampler = new Sampler(options.sampler(), logits.length);
         StreamingDecoder decoder = model.tokenizer.streamingDecoder(true);
         decoder.skip(cached, used); // context for spacing; its text is not output
         StopStrings stops = new StopStrings(options.stopStrings());
@@ -121,7 +122,7 @@ final class ChatSession implements Session {
                 reason = StopReason.CANCELLED;
                 break;
             }
-            int token = sampler.sample(logits, cached, used);
+            int token = next.sample(cached, used);
             if (model.eosIds.contains(token)) {
                 reason = StopReason.EOS;
                 break;
@@ -139,7 +140,7 @@ final class ChatSession implements Session {
                 break;
             }
             one[0] = token;
-            model.decoder.forward(state, one, 1, used, logits);
+            next.forward(one, 1, used);
             cached[used++] = token;
         }
         if (count > 0 && reason != StopReason.CANCELLED && reason != StopReason.EOS) {

@@ -1,28 +1,39 @@
 package dev.canal.engine.generate;
 
 import dev.canal.engine.api.SamplerSettings;
+import dev.canal.engine.backend.TopK;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
  * Picks the next token from logits the way llama.cpp's default chain does: repetition/frequency/presence
  * penalties over the recent tokens, then top-k, top-p, min-p, temperature and a seeded draw. Temperature 0 is
- * argmax after the penalties. Works on reusable buffers: no allocation per token.
+ * argmax after the penalties. Candidates are ranked in {@link TopK}'s order (ties to the lower id, NaN last), the
+ * order every backend's {@link dev.canal.engine.backend.Backend#topK} selects in.
+ *
+ * <p>Everything after the penalties looks only at the best {@link #candidates} logits: greedy at the best one,
+ * top-k at the best k (softmax at temperature 1, top-p, min-p, softmax at the temperature and the draw all run over
+ * them). So where no penalty applies, {@link #sampleCandidates} over those candidates, selected where the logits
+ * are (a GPU), picks the same token for the same seed as {@link #sample} over the whole row. Works on reusable
+ * buffers: no allocation per token.
  */
 public final class Sampler {
     private final SamplerSettings settings;
     private final SplittableRandom random;
     private final int[] order;     // candidate token ids, best first after selection
+    private final float[] values;  // candidate logits, parallel to order
     private final float[] probs;   // candidate probabilities, parallel to order
     private final int[] counts;    // occurrences of each id in the penalty window
+    private final long[] ranks;    // TopK's selection buffer
 
     public Sampler(SamplerSettings settings, int vocabSize) {
         this.settings = settings;
         this.random = new SplittableRandom(settings.seed());
         this.order = new int[vocabSize];
+        this.values = new float[vocabSize];
         this.probs = new float[vocabSize];
         this.counts = new int[vocabSize];
+        this.ranks = new long[vocabSize];
     }
 
     /**
@@ -32,15 +43,43 @@ public final class Sampler {
     public int sample(float[] logits, int[] history, int historyLength) {
         int vocab = Math.min(logits.length, order.length);
         applyPenalties(logits, vocab, history, historyLength);
-        if (settings.isGreedy()) return argmax(logits, vocab);
+        int n = candidates(vocab);
+        TopK.select(logits, 0, vocab, n, values, order, ranks);
+        return sampleCandidates(values, order, n);
+    }
 
-        int n = selectTopK(logits, vocab, settings.topK() > 0 ? Math.min(settings.topK(), vocab) : vocab);
+    /**
+     * How many of the best logits decide the token over a vocabulary of {@code vocab}: 1 when greedy, top-k where
+     * set, else all of them (top-p and min-p need the softmax over the whole row).
+     */
+    public int candidates(int vocab) {
+        if (settings.isGreedy()) return 1;
+        return settings.topK() > 0 ? Math.min(settings.topK(), vocab) : vocab;
+    }
+
+    /**
+     * Whether penalties are set: then {@link #sample} changes the logits of the tokens in the window before choosing
+     * (once there is a history, which a generation always has), the best candidates of the raw row are not
+     * necessarily the ones it chooses from, and the caller must pass the whole row.
+     */
+    public boolean penalizes() {
+        return !(settings.repetitionPenalty() == 1f && settings.frequencyPenalty() == 0f
+                && settings.presencePenalty() == 0f) && settings.penaltyLastN() > 0;
+    }
+
+    /**
+     * The next token from the best {@code n} = {@link #candidates} logits of a row no penalty applies to:
+     * {@code logits[i]} of token {@code ids[i]}, best first in {@link TopK}'s order (as {@code Backend.topK} gives
+     * them). The same token, and the same random draws, as {@link #sample} over the whole row.
+     */
+    public int sampleCandidates(float[] logits, int[] ids, int n) {
+        if (settings.isGreedy()) return ids[0];
         // Softmax over the candidates at temperature 1 for top-p / min-p (llama.cpp applies temperature last).
         softmax(logits, n, 1f);
         n = topP(n);
         n = minP(n);
         softmax(logits, n, settings.temperature());
-        return draw(n);
+        return draw(ids, n);
     }
 
     private void applyPenalties(float[] logits, int vocab, int[] history, int length) {
@@ -61,79 +100,12 @@ public final class Sampler {
         }
     }
 
-    static int argmax(float[] logits, int vocab) {
-        int best = 0;
-        float max = logits[0];
-        for (int i = 1; i < vocab; i++) {
-            if (logits[i] > max) {
-                max = logits[i];
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** Puts the k largest logits' ids in order[0..k), sorted descending. */
-    private int selectTopK(float[] logits, int vocab, int k) {
-        if (k == vocab) {
-            Integer[] boxed = new Integer[vocab];
-            for (int i = 0; i < vocab; i++) boxed[i] = i;
-            Arrays.sort(boxed, (a, b) -> Float.compare(logits[b], logits[a]));
-            for (int i = 0; i < vocab; i++) order[i] = boxed[i];
-            return vocab;
-        }
-        // Min-heap of the best k seen so far in order[0..k).
-        int size = 0;
-        for (int id = 0; id < vocab; id++) {
-            float l = logits[id];
-            if (size < k) {
-                order[size] = id;
-                siftUp(logits, size++);
-            } else if (l > logits[order[0]]) {
-                order[0] = id;
-                siftDown(logits, 0, k);
-            }
-        }
-        // Heap-sort ascending by popping the minimum to the end: yields descending order.
-        for (int end = k - 1; end > 0; end--) {
-            int t = order[0];
-            order[0] = order[end];
-            order[end] = t;
-            siftDown(logits, 0, end);
-        }
-        return k;
-    }
-
-    private void siftUp(float[] logits, int i) {
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (logits[order[i]] >= logits[order[parent]]) break;
-            int t = order[i];
-            order[i] = order[parent];
-            order[parent] = t;
-            i = parent;
-        }
-    }
-
-    private void siftDown(float[] logits, int i, int size) {
-        while (true) {
-            int l = 2 * i + 1, r = l + 1, m = i;
-            if (l < size && logits[order[l]] < logits[order[m]]) m = l;
-            if (r < size && logits[order[r]] < logits[order[m]]) m = r;
-            if (m == i) return;
-            int t = order[i];
-            order[i] = order[m];
-            order[m] = t;
-            i = m;
-        }
-    }
-
-    /** probs[0..n) = softmax(logits[order[i]] / temperature). */
+    /** probs[0..n) = softmax(logits[i] / temperature), logits best first. */
     private void softmax(float[] logits, int n, float temperature) {
-        float max = logits[order[0]];
+        float max = logits[0];
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            float p = (float) Math.exp((logits[order[i]] - max) / temperature);
+            float p = (float) Math.exp((logits[i] - max) / temperature);
             probs[i] = p;
             sum += p;
         }
@@ -160,13 +132,13 @@ public final class Sampler {
         return kept;
     }
 
-    private int draw(int n) {
+    private int draw(int[] ids, int n) {
         double r = random.nextDouble();
         double acc = 0;
         for (int i = 0; i < n; i++) {
             acc += probs[i];
-            if (r < acc) return order[i];
+            if (r < acc) return ids[i];
         }
-        return order[n - 1];
+        return ids[n - 1];
     }
 }

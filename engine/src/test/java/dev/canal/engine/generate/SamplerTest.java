@@ -1,12 +1,15 @@
 package dev.canal.engine.generate;
 
 import dev.canal.engine.api.SamplerSettings;
+import dev.canal.engine.backend.TopK;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SamplerTest {
@@ -90,5 +93,58 @@ class SamplerTest {
         int best = 0;
         for (int i = 0; i < 500; i++) if (s.sample(new float[]{1f, 1.5f, 0f}, NO_HISTORY, 0) == 1) best++;
         assertTrue(best > 495, "temperature 0.05 on a 0.5 logit gap picks the best almost always: " + best);
+    }
+
+    @Test
+    void greedyTiesGoToTheLowerIdAndNanNeverWinsAgainstANumber() {
+        Sampler s = new Sampler(SamplerSettings.greedy(), 5);
+        assertEquals(1, s.sample(new float[]{0f, 3f, -1f, 3f, 2f}, NO_HISTORY, 0));
+        float nan = Float.NaN;
+        assertEquals(2, s.sample(new float[]{nan, Float.NEGATIVE_INFINITY, -5f, nan, -6f}, NO_HISTORY, 0));
+        assertEquals(1, s.sample(new float[]{nan, Float.NEGATIVE_INFINITY, nan, nan, Float.NEGATIVE_INFINITY},
+                NO_HISTORY, 0));
+        assertEquals(0, s.sample(new float[]{nan, nan, nan, nan, nan}, NO_HISTORY, 0));
+    }
+
+    @Test
+    void candidatesAreOneWhenGreedyTopKWhereSetElseTheWholeRow() {
+        assertEquals(1, new Sampler(SamplerSettings.greedy().withTopK(40), 100).candidates(100));
+        assertEquals(40, new Sampler(SamplerSettings.defaults(), 100).candidates(100));
+        assertEquals(30, new Sampler(SamplerSettings.defaults(), 30).candidates(30));
+        assertEquals(100, new Sampler(SamplerSettings.defaults().withTopK(0), 100).candidates(100));
+        assertTrue(new Sampler(SamplerSettings.defaults().withPenalties(1.1f, 0f, 0f, 64), 9).penalizes());
+        assertTrue(new Sampler(SamplerSettings.defaults().withPenalties(1f, 0f, 0.5f, 64), 9).penalizes());
+        assertFalse(new Sampler(SamplerSettings.defaults().withPenalties(1.1f, 0f, 0f, 0), 9).penalizes());
+        assertFalse(new Sampler(SamplerSettings.defaults(), 9).penalizes());
+    }
+
+    /**
+     * The candidate path (a backend's best k, then sampleCandidates) draws the same tokens as sample over the whole
+     * row, step after step with one seed: rows with many ties (at the k-th place too), top-p and min-p on, greedy.
+     */
+    @Test
+    void samplingTheBestKCandidatesEqualsSamplingTheWholeRow() {
+        Random random = new Random(21);
+        int vocab = 3000;
+        SamplerSettings[] settings = {
+                SamplerSettings.defaults().withSeed(5),
+                SamplerSettings.defaults().withSeed(6).withTemperature(1.7f).withTopP(1f).withMinP(0f),
+                SamplerSettings.defaults().withSeed(7).withTopK(1),
+                SamplerSettings.defaults().withSeed(8).withTopK(vocab - 1).withTemperature(2f).withMinP(0f),
+                SamplerSettings.greedy()};
+        for (SamplerSettings setting : settings) {
+            Sampler whole = new Sampler(setting, vocab), fromCandidates = new Sampler(setting, vocab);
+            int k = fromCandidates.candidates(vocab);
+            float[] values = new float[k];
+            int[] ids = new int[k];
+            for (int step = 0; step < 300; step++) {
+                float[] row = new float[vocab];
+                for (int i = 0; i < vocab; i++) row[i] = random.nextInt(60) * 0.1f; // ties everywhere
+                TopK.select(row, 0, vocab, k, values, ids);
+                int a = whole.sample(row, NO_HISTORY, 0);
+                int b = fromCandidates.sampleCandidates(values, ids, k);
+                assertEquals(a, b, setting + ", step " + step);
+            }
+        }
     }
 }

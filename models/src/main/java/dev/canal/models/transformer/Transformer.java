@@ -108,6 +108,19 @@ public final class Transformer implements DecoderModel {
     @Override
     public void forward(InferenceState state, int[] tokens, int count, int startPos, float[] logits) {
         State s = (State) state;
+        placement.last().read(logitsOf(s, tokens, count, startPos), 0, logits);
+    }
+
+    /** Selects the k best logits on the head's backend: a GPU downloads k candidates, not the vocabulary. */
+    @Override
+    public void forwardTopK(InferenceState state, int[] tokens, int count, int startPos, int k, float[] values,
+                            int[] ids) {
+        State s = (State) state;
+        placement.last().topK(logitsOf(s, tokens, count, startPos), 0, k, values, ids);
+    }
+
+    /** Runs the tokens through the layers and the head; the last token's logits are left in row 0 of the result. */
+    private Activations logitsOf(State s, int[] tokens, int count, int startPos) {
         if (count < 1 || count > s.maxBatch) {
             throw new IllegalArgumentException("count " + count + " outside [1, " + s.maxBatch + "]");
         }
@@ -162,7 +175,7 @@ public final class Transformer implements DecoderModel {
         }
         head.rmsNorm(s.last, s.last, finalNorm, eps, 1);
         head.matmul(s.logits, s.last, outputHead, 1);
-        head.read(s.logits, 0, logits);
+        return s.logits;
     }
 
     /** The residual stream's rows cross from one backend's scratch to the next's, through the host. */

@@ -6,6 +6,7 @@ import dev.canal.engine.backend.AttentionShape;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.KvCache;
 import dev.canal.engine.backend.Rope;
+import dev.canal.engine.backend.TopK;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.tensor.Tensor;
 
@@ -197,6 +198,13 @@ public final class CpuBackend implements Backend {
     public void read(Activations x, int row, float[] dst) {
         CpuActivations a = act(x, row + 1);
         System.arraycopy(a.data(), row * a.cols(), dst, 0, a.cols());
+    }
+
+    /** Selects in place from the row (no copy): a k-entry heap for small k, any k up to the row's length. */
+    @Override
+    public void topK(Activations x, int row, int k, float[] values, int[] ids) {
+        CpuActivations a = act(x, row + 1);
+        TopK.select(a.data(), row * a.cols(), a.cols(), k, values, ids);
     }
 
     @Override

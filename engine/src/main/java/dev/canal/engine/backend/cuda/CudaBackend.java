@@ -13,6 +13,7 @@ import dev.canal.engine.backend.AttentionShape;
 import dev.canal.engine.backend.Backend;
 import dev.canal.engine.backend.KvCache;
 import dev.canal.engine.backend.Rope;
+import dev.canal.engine.backend.TopK;
 import dev.canal.engine.backend.Weight;
 import dev.canal.engine.quant.awq.AwqMatrix;
 import dev.canal.engine.quant.fp8.Fp8Matrix;
@@ -40,7 +41,8 @@ import java.util.Set;
  * where cuBLAS is installed and the kernel-table row names it, and multi-row GEMM kernels by quantized weights; a
  * ggml-quantized embedding table gathered on the host; the legacy default stream, one thread). Attention takes one
  * of three kernels: tiled for prefill, split-K flash-decoding for a decode step over more than one 256-key tile, one
- * block per row otherwise. Chosen only when asked for ({@code --device cuda}) until it has run on a GPU. Still to
+ * block per row otherwise. Sampling's candidates (argmax, top-k up to 256) are selected on the GPU and only they are
+ * downloaded. Chosen only when asked for ({@code --device cuda}) until it has run on a GPU. Still to
  * come, in this order: cuBLASLt for FP8/FP4 where the SM has the tensor cores, a non-blocking stream and CUDA graphs
  * for decode.
  */
@@ -89,6 +91,7 @@ public final class CudaBackend implements Backend {
     private final String prefillMatmuls;
     private long halves; // device buffer for activations rounded to 16 bits for cublasGemmEx, grown on demand
     private long halvesBytes;
+    private CudaTopK topK; // sampling's candidate kernels and their scratch, made on first use
 
     private CudaBackend(CudaDevice device, KernelDispatch.Choice choice, boolean useCublas) {
         this.device = device;
@@ -176,6 +179,14 @@ public final class CudaBackend implements Backend {
     /** GEMMs run through cuBLAS so far (0 where it is not used). */
     long cublasGemms() {
         return cublas == null ? 0 : cublas.calls();
+    }
+
+    /**
+     * Sampling candidates selected by the top-k kernels in this process, on every CUDA backend ({@link #topK} with k ≤
+     * 256): how tests and diagnostics see that generation downloaded candidates instead of logits rows.
+     */
+    public static long topKSelections() {
+        return CudaTopK.selections();
     }
 
     @Override
@@ -690,6 +701,22 @@ public final class CudaBackend implements Backend {
             context.download(host, a.pointer() + 4L * row * a.cols()); // synchronous: waits for the queued ops
             MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, dst, 0, a.cols());
         }
+    }
+
+    /**
+     * Selected on the GPU for k ≤ {@link CudaTopK#MAX_K} (256; k = 1 by canal_argmax_f32), so only the k values and
+     * ids cross to the host; a larger k reads the whole row and selects on the host (Backend's default).
+     */
+    @Override
+    public void topK(Activations x, int row, int k, float[] values, int[] ids) {
+        DeviceActivations a = act(x, row + 1);
+        TopK.check(k, a.cols(), values, ids);
+        if (k > CudaTopK.MAX_K) {
+            Backend.super.topK(x, row, k, values, ids);
+            return;
+        }
+        if (topK == null) topK = new CudaTopK(kernels, context, own(context.alloc(CudaTopK.scratchBytes())));
+        topK.select(a.pointer() + 4L * row * a.cols(), a.cols(), k, values, ids);
     }
 
     @Override

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 class KernelTableTest {
     private static final List<String> OPS = List.of("rmsnorm", "rope", "embed", "swiglu", "add", "softmax",
-            "attention_decode", "attention_prefill", "argmax", "gemv_f32", "gemv_f16", "gemv_bf16", "gemm_f32", "gemm_f16", "gemm_bf16",
+            "attention_decode", "attention_prefill", "argmax", "topk", "gemv_f32", "gemv_f16", "gemv_bf16", "gemm_f32", "gemm_f16", "gemm_bf16",
             "gemv_q8_0", "gemv_q4_0", "gemv_awq_int4", "gemv_gptq", "gemv_fp8", "nvfp4");
 
     @Test

@@ -162,8 +162,11 @@ class KernelsOnGpuTest {
         x[17] = 9f;
         x[4000] = 9f; // a tie: the lower index wins
         x[cols + 5000] = 7f;
-        long ids = alloc(rows * 4L);
-        kernels.launch("canal_argmax_f32", rows, 1, 256, 1, 0, ids, dev(x), cols);
+        long ids = alloc(rows * 4L), values = alloc(rows * 4L);
+        kernels.launch("canal_argmax_f32", rows, 1, 256, 1, 0, ids, values, dev(x), cols);
+        assertArrayEquals(new int[] {17, 5000}, readInts(ids, rows));
+        assertArrayEquals(new float[] {9f, 7f}, read(values, rows));
+        kernels.launch("canal_argmax_f32", rows, 1, 256, 1, 0, ids, 0L, dev(x), cols); // values null: ids only
         assertArrayEquals(new int[] {17, 5000}, readInts(ids, rows));
 
         long d = dev(x);
