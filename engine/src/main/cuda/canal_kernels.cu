@@ -4,4 +4,5 @@
 #include "gemv.cuh"
 #include "gptq.cuh"
 #include "convert.cuh"
+#include "quantize.cuh"
 #include "attention.cuh"
