@@ -4,5 +4,6 @@
 #include "gemv.cuh"
 #include "gptq.cuh"
 #include "convert.cuh"
+#include "quantize.cuh"
 #include "attention.cuh"
 #include "topk.cuh"

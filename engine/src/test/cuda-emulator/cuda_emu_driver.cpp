@@ -241,6 +241,10 @@ int canal_emu_device_range(unsigned long long pointer, size_t bytes) {
     return deviceRange((CUdeviceptr)pointer, bytes) ? 1 : 0;
 }
 
+int canal_emu_sm(void) {
+    return sm();
+}
+
 CUresult CUDAAPI cuInit(unsigned int) {
     std::lock_guard<std::mutex> guard(lock);
     initialized = true;

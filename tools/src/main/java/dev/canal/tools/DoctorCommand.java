@@ -95,7 +95,9 @@ final class DoctorCommand implements Callable<Integer> {
                     install.add(s.library().title() + " 13 (" + s.library().files().getFirst() + ": the toolkit's "
                             + (s.library() == CudaLibraries.Library.CUBLAS ? "libcublas" : "libcublasLt")
                             + " package, or pip's nvidia-cublas), or set " + CudaLibraries.LIB_DIR_ENV
-                            + "; without it prefill runs on the GEMV kernels");
+                            + (s.library() == CudaLibraries.Library.CUBLAS
+                            ? "; without it prefill runs on the GEMV kernels"
+                            : "; without it FP8 and NVFP4 prefill runs on canal's GEMM kernels"));
                 }
             }
             if (kernels.startsWith("this build has no kernels")) {
@@ -149,6 +151,7 @@ final class DoctorCommand implements Callable<Integer> {
             };
             out.println(label + (formats.isEmpty() ? "-" : String.join(", ", formats)));
         }
+        out.println("  cuBLASLt: " + CudaBackend.cublasLtPrefill(row));
         out.println("  use:      --device cuda" + (d.ordinal() == 0 ? "" : ":" + d.ordinal()) + " (the CUDA backend"
                 + " is not chosen on its own until it has been verified on a GPU)");
     }

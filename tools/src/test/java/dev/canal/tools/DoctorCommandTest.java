@@ -52,12 +52,15 @@ class DoctorCommandTest {
         assertTrue(h100.contains("  native:   F32, F16, BF16, FP8 E4M3\n"), h100);
         assertTrue(h100.contains("  emulated: Q8_0, Q4_0, AWQ int4, GPTQ int4, GPTQ int8, NVFP4\n"), h100);
         assertTrue(h100.contains("  on CPU:   -\n"), h100);
+        assertTrue(h100.contains("  cuBLASLt: FP8 E4M3 prefill from 16 rows, activations quantized on the GPU (decode"
+                + " keeps the GEMV kernels)\n"), h100);
         assertTrue(h100.contains("  use:      --device cuda ("), h100);
         String gb10 = section(out, "GPU 1", "GPU 2");
         assertTrue(gb10.contains("unified memory (weights are read in place from the mapped files)"), gb10);
-        // the row names cuBLASLt's FP4 matmul for NVFP4, which is not called yet: its software fallback runs
+        // NVFP4 decodes on canal's software kernel; its prefill goes to cuBLASLt's FP4 matmul (the cuBLASLt line)
         assertTrue(gb10.contains("  native:   F32, F16, BF16, FP8 E4M3\n"), gb10);
         assertTrue(gb10.contains("  emulated: Q8_0, Q4_0, AWQ int4, GPTQ int4, GPTQ int8, NVFP4\n"), gb10);
+        assertTrue(gb10.contains("  cuBLASLt: FP8 E4M3 and NVFP4 prefill from 16 rows"), gb10);
         assertTrue(gb10.contains("  use:      --device cuda:1 ("), gb10);
         String v100 = section(out, "GPU 2", "CPU\n");
         assertTrue(v100.contains("  rule:     CPU: sm_70 (Volta (V100, Titan V)): toolkit cannot target"), v100);

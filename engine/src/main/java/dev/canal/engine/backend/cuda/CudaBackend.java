@@ -39,12 +39,13 @@ import java.util.Set;
  * weights as stored, read in place from the mapped files on an integrated GPU that reads host memory (GB10) and
  * copied to device memory elsewhere; GEMV kernels for decode; for prefill, cublasGemmEx by F32/F16/BF16 weights
  * where cuBLAS is installed and the kernel-table row names it, and multi-row GEMM kernels by quantized weights; a
- * ggml-quantized embedding table gathered on the host; the legacy default stream, one thread). Attention takes one
- * of three kernels: tiled for prefill, split-K flash-decoding for a decode step over more than one 256-key tile, one
- * block per row otherwise. Sampling's candidates (argmax, top-k up to 256) are selected on the GPU and only they are
- * downloaded. Chosen only when asked for ({@code --device cuda}) until it has run on a GPU. Still to
- * come, in this order: cuBLASLt for FP8/FP4 where the SM has the tensor cores, a non-blocking stream and CUDA graphs
- * for decode.
+ * ggml-quantized embedding table gathered on the host; the legacy default stream, one thread). Prefill by FP8 E4M3
+ * (whole-row scales) and NVFP4 weights goes to cuBLASLt's FP8 / block-scaled FP4 matmul where the row has those
+ * tensor cores and libcublasLt loads ({@link CublasLtPrefill}), from {@link CublasLtGemm#MIN_ROWS} rows. Attention
+ * takes one of three kernels: tiled for prefill, split-K flash-decoding for a decode step over more than one
+ * 256-key tile, one block per row otherwise. Sampling's candidates (argmax, top-k up to 256) are selected on the GPU
+ * and only they are downloaded. Chosen only when asked for ({@code --device cuda}) until it has run on a GPU. Still
+ * to come: a non-blocking stream and CUDA graphs for decode.
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
@@ -92,6 +93,7 @@ public final class CudaBackend implements Backend {
     private long halves; // device buffer for activations rounded to 16 bits for cublasGemmEx, grown on demand
     private long halvesBytes;
     private CudaTopK topK; // sampling's candidate kernels and their scratch, made on first use
+    private final CublasLtPrefill lt; // null where FP8 / NVFP4 prefill keeps canal's GEMM kernels
 
     private CudaBackend(CudaDevice device, KernelDispatch.Choice choice, boolean useCublas) {
         this.device = device;
@@ -118,7 +120,17 @@ public final class CudaBackend implements Backend {
         }
         this.cublas = opened.gemm().orElse(null);
         this.cublasDtypes = onCublas;
-        this.prefillMatmuls = describePrefill(row, onCublas, opened.reason());
+        boolean fp8Lt = CublasLtPrefill.fp8OnRow(row), nvfp4Lt = CublasLtPrefill.nvfp4OnRow(row);
+        CublasLtGemm.Opened ltOpened = !useCublas
+                ? new CublasLtGemm.Opened(Optional.empty(), "cuBLASLt: not used (GEMM kernels asked for)")
+                : !fp8Lt && !nvfp4Lt
+                ? new CublasLtGemm.Opened(Optional.empty(), "the " + row.smName() + " row has no FP8 or FP4 tensor"
+                        + " cores for cuBLASLt")
+                : CublasLtGemm.open();
+        this.lt = ltOpened.gemm().map(g -> new CublasLtPrefill(g, ltOpened.reason(), context, kernels,
+                device.multiprocessors(), fp8Lt, nvfp4Lt)).orElse(null);
+        this.prefillMatmuls = describePrefill(row, onCublas, opened.reason()) + "; "
+                + (lt != null ? lt.describe(row) : "FP8 E4M3 and NVFP4: canal's GEMM kernels (" + ltOpened.reason() + ")");
     }
 
     /** The backend on device {@code ordinal}, or an exception saying why CUDA cannot run it here. */
@@ -169,8 +181,9 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * How prefill (several rows) multiplies by dense weights here, in one line: "cublasGemmEx (cuBLAS: loaded …)",
-     * or "GEMV kernels (…)" with why cuBLAS is not used.
+     * How prefill (several rows) multiplies here, in one line: by dense weights "cublasGemmEx (cuBLAS: loaded …)",
+     * or "GEMV kernels (…)" with why cuBLAS is not used; then by FP8 / NVFP4 weights "cublasLtMatmul for …" or
+     * "canal's GEMM kernels (…)" with why cuBLASLt is not used.
      */
     public String prefillMatmuls() {
         return prefillMatmuls;
@@ -187,6 +200,20 @@ public final class CudaBackend implements Backend {
      */
     public static long topKSelections() {
         return CudaTopK.selections();
+    }
+
+    /** FP8 / NVFP4 GEMMs run through cuBLASLt so far (0 where it is not used). */
+    long cublasLtGemms() {
+        return lt == null ? 0 : lt.gemms();
+    }
+
+    /** Prefill matmuls the row sent to cuBLASLt that ran canal's kernel instead, and why the latest did. */
+    long cublasLtFallbacks() {
+        return lt == null ? 0 : lt.fallbacks();
+    }
+
+    String lastCublasLtFallback() {
+        return lt == null ? "" : lt.lastFallback();
     }
 
     @Override
@@ -217,9 +244,12 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** NVFP4: E2M1 pairs [out, in/2], E4M3 block scales [out, in/16], and the global multiplier. */
+    /**
+     * NVFP4: E2M1 pairs [out, in/2], E4M3 block scales [out, in/16], and the global multiplier; {@code tiledScales}
+     * the block scales in cuBLASLt's tiled layout where prefill goes there (else 0).
+     */
     record DeviceNvfp4Weight(Tensor tensor, long rows, long cols, long packed, long blockScales, float global,
-                             String gemv) implements Weight { }
+                             long tiledScales, String gemv) implements Weight { }
 
     /** An AutoAWQ GEMM linear layer: its three tensors on the device, as stored. */
     record DeviceAwqWeight(Tensor tensor, long rows, long cols, long qweight, long qzeros, long scales, int group,
@@ -246,8 +276,10 @@ public final class CudaBackend implements Backend {
         if (dtype == DType.PACKED && tensor.packed() instanceof Fp8Matrix fp8) return fp8Weight(tensor, fp8);
         if (dtype == DType.PACKED && tensor.packed() instanceof Nvfp4Matrix nv) {
             String gemv = gemv(tensor, "NVFP4");
-            return new DeviceNvfp4Weight(tensor, nv.rows(), nv.cols(), place(nv.packedTensor().data()),
-                    place(nv.scalesTensor().data()), nv.globalMultiplier(), gemv);
+            long packed = place(nv.packedTensor().data()), scales = place(nv.scalesTensor().data());
+            long tiled = lt == null ? 0 : lt.tiledWeightScales(scales, nv.rows(), nv.cols(), packed);
+            return new DeviceNvfp4Weight(tensor, nv.rows(), nv.cols(), packed, scales, nv.globalMultiplier(), tiled,
+                    gemv);
         }
         if (dtype == DType.BLOCK && KernelTable.FORMAT_OPS.containsKey(tensor.format().name()) && tensor.rank() == 2) {
             String gemv = gemv(tensor, tensor.format().name());
@@ -292,8 +324,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * The row's kernel for multiplying by {@code format} ({@link KernelTable#FORMAT_OPS}): the op's own kernel where
-     * it is one of canal's, else its fallback where that is (cuBLASLt is not called yet), else null. Decode runs it
-     * for every format; prefill by dense weights may take cuBLAS instead ({@link #gemmOnCublas}).
+     * it is one of canal's, else its fallback where that is, else null. Decode runs it for every format; prefill by
+     * dense weights may take cuBLAS instead ({@link #gemmOnCublas}), by FP8 / NVFP4 cuBLASLt ({@link CublasLtPrefill}).
      */
     static String gemvKernel(KernelTable.Row row, String format) {
         KernelTable.Op op = row.op(KernelTable.FORMAT_OPS.get(format));
@@ -305,14 +337,25 @@ public final class CudaBackend implements Backend {
 
     /**
      * How this backend runs {@code format} on a GPU of {@code row}: in the op's mode where it calls the op's own
-     * kernel, EMULATED where it takes the fallback (canal's software kernel in place of a cuBLASLt path not called
-     * yet), CPU where the row has no kernel of canal's for it.
+     * kernel, EMULATED where it takes the fallback (canal's software kernel in place of a library call the op
+     * names), CPU where the row has no kernel of canal's for it.
      */
     public static KernelTable.Mode mode(KernelTable.Row row, String format) {
         String kernel = gemvKernel(row, format);
         if (kernel == null) return KernelTable.Mode.CPU;
         KernelTable.Op op = row.op(KernelTable.FORMAT_OPS.get(format));
         return op.kernels().contains(kernel) ? op.mode() : KernelTable.Mode.EMULATED;
+    }
+
+    /**
+     * For {@code doctor}: the prefill matmuls a GPU of {@code row} sends to cuBLASLt where libcublasLt loads, or
+     * "none" and why.
+     */
+    public static String cublasLtPrefill(KernelTable.Row row) {
+        boolean fp8 = CublasLtPrefill.fp8OnRow(row), nvfp4 = CublasLtPrefill.nvfp4OnRow(row);
+        if (!fp8 && !nvfp4) return "none (no FP8 or FP4 tensor cores on " + row.smName() + ")";
+        return (fp8 && nvfp4 ? "FP8 E4M3 and NVFP4" : "FP8 E4M3") + " prefill from " + CublasLtGemm.MIN_ROWS
+                + " rows, activations quantized on the GPU (decode keeps the GEMV kernels)";
     }
 
     /** The kernel-table op of each dense weight type's prefill GEMM. */
@@ -527,6 +570,7 @@ public final class CudaBackend implements Backend {
         }
         if (w instanceof DeviceFp8Weight f) {
             checkProduct(in, o, f.tensor(), f.rows(), f.cols());
+            if (lt != null && lt.fp8(o, in, f, rows)) return;
             if (prefill != null) {
                 kernels.launch(prefill, gemvBlocks(f.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
                         o.pointer(), f.weight(), f.scales(), f.perChannel() ? 1 : 0, in.pointer(), in.cols(),
@@ -539,6 +583,7 @@ public final class CudaBackend implements Backend {
         }
         if (w instanceof DeviceNvfp4Weight n) {
             checkProduct(in, o, n.tensor(), n.rows(), n.cols());
+            if (lt != null && lt.nvfp4(o, in, n, rows)) return;
             if (prefill != null) {
                 kernels.launch(prefill, gemvBlocks(n.rows()), groups(rows, GEMM_ROWS), 32 * GEMV_WARPS, 1, 0,
                         o.pointer(), n.packed(), n.blockScales(), n.global(), in.pointer(), in.cols(),
@@ -731,10 +776,14 @@ public final class CudaBackend implements Backend {
         try {
             if (cublas != null) cublas.close();
         } finally {
-            for (long p : owned) context.free(p);
-            owned.clear();
-            kernels.close();
-            context.close();
+            try {
+                if (lt != null) lt.close();
+            } finally {
+                for (long p : owned) context.free(p);
+                owned.clear();
+                kernels.close();
+                context.close();
+            }
         }
     }
 

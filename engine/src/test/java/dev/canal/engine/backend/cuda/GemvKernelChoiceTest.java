@@ -28,9 +28,9 @@ class GemvKernelChoiceTest {
     }
 
     @Test
-    void aLibraryCallNotYetWiredFallsBackToTheRowsFallbackKernel() {
-        // sm_100+ rows name cuBLASLt's FP4 matmul for NVFP4, with the software kernel as fallback
-        assertEquals("cublasLtMatmul", table.row(100).orElseThrow().op("nvfp4").kernels().getFirst());
+    void decodeTakesCanalsKernelWherePrefillTakesALibraryCall() {
+        // sm_100+ rows name cuBLASLt's FP4 matmul for NVFP4 prefill (gemm_nvfp4); decode keeps the GEMV kernel
+        assertEquals("cublasLtMatmul", table.row(100).orElseThrow().op("gemm_nvfp4").kernels().getFirst());
         assertEquals("canal_gemv_nvfp4", CudaBackend.gemvKernel(table.row(100).orElseThrow(), "NVFP4"));
         assertEquals("canal_gemv_nvfp4", CudaBackend.gemvKernel(table.row(90).orElseThrow(), "NVFP4"));
         assertEquals("canal_gemv_bf16", CudaBackend.gemvKernel(table.row(75).orElseThrow(), "BF16")); // emulated
@@ -103,9 +103,16 @@ class GemvKernelChoiceTest {
     @Test
     void aFallbackRunsEmulatedWhateverTheRowSaysOfTheLibraryPath() {
         KernelTable.Row sm100 = table.row(100).orElseThrow();
-        assertEquals(KernelTable.Mode.NATIVE, sm100.op("nvfp4").mode()); // cuBLASLt's FP4 tensor cores
-        assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(sm100, "NVFP4")); // not called yet: the software kernel
+        assertEquals(KernelTable.Mode.NATIVE, sm100.op("gemm_nvfp4").mode()); // cuBLASLt's FP4 tensor cores
+        assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(sm100, "NVFP4")); // decode: the software kernel
         assertEquals(KernelTable.Mode.NATIVE, CudaBackend.mode(sm100, "FP8 E4M3"));
         assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(table.row(75).orElseThrow(), "BF16"));
+        // a row whose decode op names only a library call takes that op's fallback, emulated
+        Map<String, KernelTable.Op> ops = new HashMap<>(sm100.ops());
+        ops.put("nvfp4", new KernelTable.Op(List.of("cublasLtMatmul"), "canal_gemv_nvfp4", KernelTable.Mode.NATIVE));
+        KernelTable.Row row = new KernelTable.Row(sm100.sm(), sm100.name(), true, sm100.archSpecific(), sm100.note(),
+                sm100.features(), ops);
+        assertEquals("canal_gemv_nvfp4", CudaBackend.gemvKernel(row, "NVFP4"));
+        assertEquals(KernelTable.Mode.EMULATED, CudaBackend.mode(row, "NVFP4"));
     }
 }

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 
 class KernelTableTest {
     private static final List<String> OPS = List.of("rmsnorm", "rope", "embed", "swiglu", "add", "softmax",
-            "attention_decode", "attention_prefill", "argmax", "topk", "gemv_f32", "gemv_f16", "gemv_bf16", "gemm_f32", "gemm_f16", "gemm_bf16",
-            "gemv_q8_0", "gemv_q4_0", "gemv_awq_int4", "gemv_gptq", "gemv_fp8", "nvfp4");
+            "attention_decode", "attention_prefill", "argmax", "topk", "gemv_f32", "gemv_f16", "gemv_bf16", "gemm_f32",
+            "gemm_f16", "gemm_bf16", "gemv_q8_0", "gemv_q4_0", "gemv_awq_int4", "gemv_gptq", "gemv_fp8", "nvfp4", "gemm_fp8",
+            "gemm_nvfp4");
 
     @Test
     void hasTheDesignsRowsAndEveryOpOnEachRow() {
@@ -53,8 +54,13 @@ class KernelTableTest {
         for (int sm : List.of(100, 103, 110, 120, 121)) {
             KernelTable.Row r = t.row(sm).orElseThrow();
             assertTrue(r.features().fp4Mma(), r.smName());
-            assertEquals(List.of("cublasLtMatmul"), r.op("nvfp4").kernels(), r.smName());
-            assertEquals(KernelTable.Mode.NATIVE, r.op("nvfp4").mode());
+            // prefill on cuBLASLt's block-scaled FP4 matmul, decode on canal's GEMV kernel
+            assertEquals("cublasLtMatmul", r.op("gemm_nvfp4").kernels().getFirst(), r.smName());
+            assertEquals(KernelTable.Mode.NATIVE, r.op("gemm_nvfp4").mode());
+            assertEquals(KernelTable.Mode.EMULATED, r.op("nvfp4").mode());
+        }
+        for (int sm : List.of(89, 90, 100, 103, 110, 120, 121)) {
+            assertEquals("cublasLtMatmul", t.row(sm).orElseThrow().op("gemm_fp8").kernels().getFirst(), "sm_" + sm);
         }
         for (int sm : List.of(75, 80, 86, 87, 89, 90)) {
             assertEquals(KernelTable.Mode.EMULATED, t.row(sm).orElseThrow().op("nvfp4").mode(), "sm_" + sm);

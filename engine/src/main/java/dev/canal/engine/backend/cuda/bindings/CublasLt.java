@@ -20,6 +20,32 @@ import java.util.Map;
 public final class CublasLt {
     private static final Downcalls BINDER = new Downcalls(CudaLibraries.Library.CUBLAS_LT);
 
+    // cublasStatus_t (cublas_api.h)
+    public static final int CUBLAS_STATUS_SUCCESS = 0;
+    public static final int CUBLAS_STATUS_NOT_SUPPORTED = 15;
+    // cublasOperation_t (cublas_api.h)
+    public static final int CUBLAS_OP_N = 0;
+    public static final int CUBLAS_OP_T = 1;
+    // cublasComputeType_t (cublas_api.h)
+    public static final int CUBLAS_COMPUTE_32F = 68;
+    // cudaDataType (library_types.h); the E4M3 code is also CUDA_R_8F_UE4M3, the unsigned NVFP4 block-scale type
+    public static final int CUDA_R_32F = 0;
+    public static final int CUDA_R_8F_E4M3 = 28;
+    public static final int CUDA_R_4F_E2M1 = 33;
+    // cublasLtMatmulDescAttributes_t
+    public static final int CUBLASLT_MATMUL_DESC_POINTER_MODE = 2;
+    public static final int CUBLASLT_MATMUL_DESC_TRANSA = 3;
+    public static final int CUBLASLT_MATMUL_DESC_TRANSB = 4;
+    public static final int CUBLASLT_MATMUL_DESC_A_SCALE_POINTER = 17;
+    public static final int CUBLASLT_MATMUL_DESC_B_SCALE_POINTER = 18;
+    public static final int CUBLASLT_MATMUL_DESC_A_SCALE_MODE = 31;
+    public static final int CUBLASLT_MATMUL_DESC_B_SCALE_MODE = 32;
+    // cublasLtPointerMode_t
+    public static final int CUBLASLT_POINTER_MODE_HOST = 0;
+    public static final int CUBLASLT_POINTER_MODE_DEVICE = 1;
+    // cublasLtMatmulMatrixScale_t
+    public static final int CUBLASLT_MATMUL_MATRIX_SCALE_SCALAR_32F = 0;
+    public static final int CUBLASLT_MATMUL_MATRIX_SCALE_VEC16_UE4M3 = 1;
 
     private CublasLt() {
     }

@@ -65,6 +65,7 @@ class BindingsMatchHeadersTest {
         CHeader h = CHeader.read(INCLUDE.resolve("driver_types.h"), INCLUDE.resolve("library_types.h"),
                 INCLUDE.resolve("cublas_api.h"), header);
         checkAll(h, CublasLt.descriptors(), "cublasLt.h");
+        checkConstants(h, CublasLt.class, "CUBLAS");
     }
 
     @Test
@@ -72,6 +73,7 @@ class BindingsMatchHeadersTest {
         Path header = INCLUDE.resolve("library_types.h");
         assumeTrue(Files.exists(header), "no CUDA toolkit headers: " + header + " does not exist");
         assertEquals(3, checkConstants(CHeader.read(header), Cublas.class, "CUDA_R_"));
+        assertEquals(3, checkConstants(CHeader.read(header), CublasLt.class, "CUDA_R_"));
     }
 
     /** The checker must catch the mistakes it exists for, or a green run means nothing. */

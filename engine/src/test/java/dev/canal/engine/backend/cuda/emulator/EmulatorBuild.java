@@ -16,9 +16,10 @@ import java.util.stream.Stream;
 
 /**
  * The engine's test-build step that makes the CUDA emulator (src/test/cuda-emulator): g++ compiles canal's kernel
- * sources and an emulated driver into {@code libcuda.so.1}, and an emulated cuBLAS into {@code libcublas.so.13} (a
- * library of its own, as the backend looks cuBLAS up by that name; it links against the emulated driver to check
- * its operands lie in device memory), which the {@code cuda-emulator} test run loads through
+ * sources and an emulated driver into {@code libcuda.so.1}, an emulated cuBLAS into {@code libcublas.so.13} and an
+ * emulated cuBLASLt into {@code libcublasLt.so.13} (libraries of their own, as the backend looks them up by those
+ * names; they link against the emulated driver to check their operands lie in device memory), which the
+ * {@code cuda-emulator} test run loads through
  * {@code CANAL_CUDA_LIB_DIR}. The CUDA tests, skipped elsewhere for want of a GPU, then run the backend's Java code
  * and the kernels' logic on the CPU. Without g++ it writes why into {@code emulator-absent.txt} and succeeds; the
  * emulated run's tests are then skipped with the driver-not-found reason.
@@ -29,6 +30,7 @@ import java.util.stream.Stream;
 public final class EmulatorBuild {
     static final String LIBRARY = "libcuda.so.1";
     static final String CUBLAS = "libcublas.so.13";
+    static final String CUBLAS_LT = "libcublasLt.so.13";
     private static final Pattern KERNEL = Pattern.compile("CANAL_KERNEL\\s+void\\s+(\\w+)\\s*\\(");
 
     private EmulatorBuild() {
@@ -42,7 +44,7 @@ public final class EmulatorBuild {
         Path emulator = Path.of(args[1]);
         Path out = Path.of(args[2]);
         Files.createDirectories(out);
-        List<Path> libraries = List.of(out.resolve(LIBRARY), out.resolve(CUBLAS));
+        List<Path> libraries = List.of(out.resolve(LIBRARY), out.resolve(CUBLAS), out.resolve(CUBLAS_LT));
         Path absent = out.resolve("emulator-absent.txt");
         if (Boolean.parseBoolean(args[3])) {
             without(libraries, absent, "its build was skipped (-Dcanal.cudaEmulator.skip=true)");
@@ -69,7 +71,10 @@ public final class EmulatorBuild {
         List<String> cublas = concat(flags, "-Wl,-soname," + CUBLAS, "-Wl,--no-undefined",
                 emulator.resolve("cuda_emu_cublas.cpp").toString(), "-o", libraries.get(1).toString(),
                 "-L" + out, "-l:" + LIBRARY, "-Wl,-rpath,$ORIGIN");
-        List<List<String>> commands = List.of(driver, cublas);
+        List<String> cublasLt = concat(flags, "-Wl,-soname," + CUBLAS_LT, "-Wl,--no-undefined",
+                emulator.resolve("cuda_emu_cublaslt.cpp").toString(), "-o", libraries.get(2).toString(),
+                "-L" + out, "-l:" + LIBRARY, "-Wl,-rpath,$ORIGIN");
+        List<List<String>> commands = List.of(driver, cublas, cublasLt);
         Path stamp = out.resolve("emulator.sha256");
         String digest = digest(commands, kernels, emulator);
         if (libraries.stream().allMatch(Files::exists) && Files.exists(stamp) && Files.readString(stamp).equals(digest)) {
