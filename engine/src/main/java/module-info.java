@@ -20,6 +20,7 @@ module dev.canal.engine {
     exports dev.canal.engine.tensor;
     exports dev.canal.engine.template;
     exports dev.canal.engine.tokenizer;
+    exports dev.canal.engine.vector;
     exports dev.canal.engine.weights;
 
     uses dev.canal.engine.spi.Architecture;

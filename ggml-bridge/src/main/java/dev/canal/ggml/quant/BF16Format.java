@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -50,7 +51,7 @@ public final class BF16Format implements QuantFormat {
                     .reinterpretAsFloats();
             acc = wv.fma(FloatVector.fromArray(Vec.F, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSums.sum(acc);
         for (; i < n; i++) s += toFloat(w.get(Fp16.LE_SHORT, off + 2L * i)) * x[xOff + i];
         return s;
     }

@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -43,7 +44,7 @@ public final class F16Format implements QuantFormat {
                     .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
             acc = bits.reinterpretAsFloats().fma(FloatVector.fromArray(Vec.F, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSums.sum(acc);
         for (; i < n; i++) s += Fp16.read(w, off + 2L * i) * x[xOff + i];
         return s;
     }

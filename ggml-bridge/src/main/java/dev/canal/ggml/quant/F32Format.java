@@ -1,8 +1,8 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +34,7 @@ public final class F32Format implements QuantFormat {
             acc = FloatVector.fromMemorySegment(Vec.F, w, off + 4L * i, Vec.LE)
                     .fma(FloatVector.fromArray(Vec.F, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSums.sum(acc);
         for (; i < n; i++) s += w.get(LE, off + 4L * i) * x[xOff + i];
         return s;
     }

@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -118,6 +119,6 @@ public final class Q4_0Format implements QuantFormat {
             }
             acc = blockAcc.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSums.sum(acc);
     }
 }

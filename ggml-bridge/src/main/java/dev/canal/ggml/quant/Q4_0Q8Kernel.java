@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -39,7 +40,7 @@ public final class Q4_0Q8Kernel {
             FloatVector fsum = (FloatVector) isum.convertShape(VectorOperators.I2F, Int8Dot.F, 0);
             acc = fsum.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p) * ad[b]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSums.sum(acc);
     }
 
     public static float referenceDot(MemorySegment w, long rowOffsetBytes, Q8Activations a) {

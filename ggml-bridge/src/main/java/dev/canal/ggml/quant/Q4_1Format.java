@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -78,6 +79,6 @@ public final class Q4_1Format implements QuantFormat {
             acc = qx.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
             acc = sx.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p + 2)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSums.sum(acc);
     }
 }

@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -154,6 +155,6 @@ public final class Q4_KFormat implements QuantFormat {
                 }
             }
         }
-        return acc1.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
+        return LaneSums.sum(acc1.add(acc2).add(acc3.add(acc4)));
     }
 }

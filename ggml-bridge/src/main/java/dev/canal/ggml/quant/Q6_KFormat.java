@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -183,6 +184,6 @@ public final class Q6_KFormat implements QuantFormat {
                 }
             }
         }
-        return acc1.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
+        return LaneSums.sum(acc1.add(acc2).add(acc3.add(acc4)));
     }
 }

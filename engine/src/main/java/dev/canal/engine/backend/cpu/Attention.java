@@ -2,9 +2,10 @@ package dev.canal.engine.backend.cpu;
 
 import static dev.canal.engine.backend.cpu.WeightLoads.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import dev.canal.engine.backend.AttentionShape;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -109,7 +110,7 @@ final class Attention {
             FloatVector kv = FloatVector.fromMemorySegment(F, k, kOff + (long) i * Float.BYTES, NATIVE);
             acc = FloatVector.fromArray(F, q, qOff + i).fma(kv, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSums.sum(acc);
         for (; i < n; i++) {
             sum = Math.fma(q[qOff + i], k.get(ValueLayout.JAVA_FLOAT, kOff + (long) i * Float.BYTES), sum);
         }

@@ -2,6 +2,8 @@ package dev.canal.engine.backend.cpu;
 
 import static dev.canal.engine.backend.cpu.WeightLoads.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -59,7 +61,7 @@ final class ElementWise {
                 FloatVector v = FloatVector.fromArray(F, x, base + i);
                 acc = v.fma(v, acc);
             }
-            float sumSquares = acc.reduceLanes(VectorOperators.ADD);
+            float sumSquares = LaneSums.sum(acc);
             for (; i < n; i++) sumSquares = Math.fma(x[base + i], x[base + i], sumSquares);
             float inv = (float) (1.0 / Math.sqrt(sumSquares / n + eps));
             i = 0;

@@ -2,6 +2,8 @@ package dev.canal.engine.backend.cpu;
 
 import static dev.canal.engine.backend.cpu.WeightLoads.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -54,8 +56,8 @@ final class F16PrescaledMatKernel implements MatKernel {
             a2 = WeightLoads.f16Unbiased(w, w2 + i).fma(xv, a2);
             a3 = WeightLoads.f16Unbiased(w, w3 + i).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = LaneSums.sum(a0), s1 = LaneSums.sum(a1);
+        float s2 = LaneSums.sum(a2), s3 = LaneSums.sum(a3);
         float unscale = 1 / WeightLoads.HALF_TO_FLOAT_BIAS;
         for (; i < n; i++) {
             float xi = x[xOff + i] * unscale; // the tail as F16MatKernel computes it

@@ -2,8 +2,9 @@ package dev.canal.engine.backend.cpu;
 
 import static dev.canal.engine.backend.cpu.WeightLoads.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -24,8 +25,8 @@ final class F32MatKernel implements MatKernel {
             a2 = WeightLoads.f32(w, w2 + i).fma(xv, a2);
             a3 = WeightLoads.f32(w, w3 + i).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = LaneSums.sum(a0), s1 = LaneSums.sum(a1);
+        float s2 = LaneSums.sum(a2), s3 = LaneSums.sum(a3);
         for (; i < n; i++) {
             float xi = x[xOff + i];
             s0 = Math.fma(WeightLoads.scalarF32(w, w0 + i), xi, s0);
@@ -91,10 +92,10 @@ final class F32MatKernel implements MatKernel {
     }
 
     static void reduce(float[] sums, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        sums[at] = a0.reduceLanes(VectorOperators.ADD);
-        sums[at + 1] = a1.reduceLanes(VectorOperators.ADD);
-        sums[at + 2] = a2.reduceLanes(VectorOperators.ADD);
-        sums[at + 3] = a3.reduceLanes(VectorOperators.ADD);
+        sums[at] = LaneSums.sum(a0);
+        sums[at + 1] = LaneSums.sum(a1);
+        sums[at + 2] = LaneSums.sum(a2);
+        sums[at + 3] = LaneSums.sum(a3);
     }
 
     static void tail(float[] sums, int at, float xi, float v0, float v1, float v2, float v3) {

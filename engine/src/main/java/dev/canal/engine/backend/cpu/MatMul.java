@@ -23,10 +23,12 @@ final class MatMul {
     /** From this many activation rows on, products go through {@link SkinnyGemm}, and then {@link PanelGemm}. */
     static final int GEMM_ROWS = 8;
     /**
-     * From this many activation rows on, {@link PanelGemm}'s weight transposes pay for themselves (1B BF16, 2 threads:
-     * SkinnyGemm 21 t/s at 31 rows against PanelGemm's 15 at 32, equal at 64, PanelGemm ahead from 128).
+     * From this many activation rows on, {@link PanelGemm}'s weight transposes pay for themselves. With SkinnyGemm's
+     * wider tiles (up to 4 vectors of rows × 6 weight rows) it leads up to 128 rows and PanelGemm does not pull ahead
+     * before 512 (1B Q4_0, 2 threads, t/s skinny / panel: pp64 37-39 / 23-29, pp128 43 / 38-40, pp192 38-50 / 39-43,
+     * pp512 34-38 / 37-38; a noisy VM, interleaved runs).
      */
-    static final int PANEL_ROWS = 64;
+    static final int PANEL_ROWS = 256;
 
     private static final MatKernel F32 = new F32MatKernel();
     private static final MatKernel F16 = new F16MatKernel();
@@ -55,6 +57,7 @@ final class MatMul {
     private MemorySegment w;
     private CpuWeight weight;
     private MatKernel kernel;
+    private SkinnyGemm.Shape shape;
     private int rows;
     private int n;
     private int outCols;
@@ -84,10 +87,11 @@ final class MatMul {
             } else if (rows >= PANEL_ROWS) {
                 pool.parallelFor((int) w.rows(), gemms[0].width(), gemmChunk);
             } else if (rows >= GEMM_ROWS) {
-                int length = SkinnyGemm.transposedLength(rows, n);
+                shape = SkinnyGemm.Shape.of(rows);
+                int length = SkinnyGemm.transposedLength(rows, n, shape);
                 if (xT.length < length) xT = new float[length];
-                SkinnyGemm.transpose(this.x, rows, n, xT);
-                pool.parallelFor((int) w.rows(), SkinnyGemm.WIDTH, skinnyChunk);
+                SkinnyGemm.transpose(this.x, rows, n, shape, xT);
+                pool.parallelFor((int) w.rows(), shape.width, skinnyChunk);
             } else {
                 this.kernel = switch (w.dtype()) {
                     case F32 -> F32;
@@ -113,7 +117,7 @@ final class MatMul {
     }
 
     private void skinnyRows(int worker, int start, int end) {
-        skinny[worker].multiply(xT, rows, weight, out, outCols, start, end);
+        skinny[worker].multiply(xT, rows, shape, weight, out, outCols, start, end);
     }
 
     private void gemmRows(int worker, int start, int end) {

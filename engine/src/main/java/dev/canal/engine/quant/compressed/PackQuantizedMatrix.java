@@ -1,5 +1,6 @@
 package dev.canal.engine.quant.compressed;
 
+import dev.canal.engine.vector.LaneSums;
 import dev.canal.engine.tensor.DType;
 import dev.canal.engine.tensor.PackedMatrix;
 import dev.canal.engine.tensor.Tensor;
@@ -324,8 +325,8 @@ final class PackQuantizedMatrix implements PackedMatrix {
         }
         float zeroTail = 0;
         for (; g < groups; g++) zeroTail = Math.fma(sc[g] * zs[g], sums[sOff + g], zeroTail);
-        return total.reduceLanes(VectorOperators.ADD) + tail
-                - (zeroTerm.reduceLanes(VectorOperators.ADD) + zeroTail);
+        return LaneSums.sum(total) + tail
+                - (LaneSums.sum(zeroTerm) + zeroTail);
     }
 
     /**
@@ -355,7 +356,7 @@ final class PackQuantizedMatrix implements PackedMatrix {
                 tail = Math.fma(w, xs[xsOff + v * pack + k], tail);
             }
         }
-        return total.reduceLanes(VectorOperators.ADD) + tail;
+        return LaneSums.sum(total) + tail;
     }
 
     /** a + Σₖ u(word vector b, field k) · xs(block b, field k). */
@@ -426,10 +427,10 @@ final class PackQuantizedMatrix implements PackedMatrix {
     private static void store(float[] y, int stride, int r, int rv, int o, int valid, int k, FloatVector a0,
                               FloatVector a1, FloatVector a2, FloatVector a3) {
         if (k >= valid) return;
-        y[r * stride + o + k] = a0.reduceLanes(VectorOperators.ADD);
-        if (rv > 1) y[(r + 1) * stride + o + k] = a1.reduceLanes(VectorOperators.ADD);
-        if (rv > 2) y[(r + 2) * stride + o + k] = a2.reduceLanes(VectorOperators.ADD);
-        if (rv > 3) y[(r + 3) * stride + o + k] = a3.reduceLanes(VectorOperators.ADD);
+        y[r * stride + o + k] = LaneSums.sum(a0);
+        if (rv > 1) y[(r + 1) * stride + o + k] = LaneSums.sum(a1);
+        if (rv > 2) y[(r + 2) * stride + o + k] = LaneSums.sum(a2);
+        if (rv > 3) y[(r + 3) * stride + o + k] = LaneSums.sum(a3);
     }
 
     /** Row o (its rowParams done) dequantized into w[off, off + padded) in the interleaved order, padding 0. */

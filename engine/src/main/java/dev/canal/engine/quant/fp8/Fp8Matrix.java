@@ -2,9 +2,10 @@ package dev.canal.engine.quant.fp8;
 
 import static dev.canal.engine.quant.fp8.Kernels.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import dev.canal.engine.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -129,7 +130,7 @@ public final class Fp8Matrix extends RowDecodingMatrix {
             FloatVector w = E4m3.decode(weight, base + i).mul(scale);
             acc = w.fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSums.sum(acc);
         for (int i = vectorEnd; i < cols; i++) {
             float w = E4m3.decode(weight.get(ValueLayout.JAVA_BYTE, base + i)) * scales[s + i / blockCols];
             sum = Math.fma(w, x[xOff + i], sum);

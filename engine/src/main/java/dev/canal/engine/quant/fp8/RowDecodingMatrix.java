@@ -2,9 +2,10 @@ package dev.canal.engine.quant.fp8;
 
 import static dev.canal.engine.quant.fp8.Kernels.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import dev.canal.engine.tensor.PackedMatrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The multiply shared by formats whose rows decode independently (FP8, NVFP4): a single activation row, or a few,
@@ -159,9 +160,9 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
 
     private static void reduce(float[] sums, int at, FloatVector a0, FloatVector a1, FloatVector a2,
                                FloatVector a3) {
-        sums[at] = a0.reduceLanes(VectorOperators.ADD);
-        sums[at + 1] = a1.reduceLanes(VectorOperators.ADD);
-        sums[at + 2] = a2.reduceLanes(VectorOperators.ADD);
-        sums[at + 3] = a3.reduceLanes(VectorOperators.ADD);
+        sums[at] = LaneSums.sum(a0);
+        sums[at + 1] = LaneSums.sum(a1);
+        sums[at + 2] = LaneSums.sum(a2);
+        sums[at + 3] = LaneSums.sum(a3);
     }
 }

@@ -4,6 +4,8 @@ import static dev.canal.engine.quant.fp8.Kernels.B;
 import static dev.canal.engine.quant.fp8.Kernels.F;
 import static dev.canal.engine.quant.fp8.Kernels.I;
 
+import dev.canal.engine.vector.LaneSums;
+
 import dev.canal.engine.quant.fp8.E4m3;
 import dev.canal.engine.quant.fp8.RowDecodingMatrix;
 import dev.canal.engine.tensor.Tensor;
@@ -175,7 +177,7 @@ public final class Nvfp4Matrix extends RowDecodingMatrix {
             FloatVector w1 = SECOND.selectFrom(lo, hi).reinterpretAsFloats().mul(scale(scaleBase, i + L));
             acc = w1.fma(FloatVector.fromArray(F, x, xOff + i + L), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSums.sum(acc);
         for (int i = vectorEnd; i < cols; i++) sum = Math.fma(scalar(rowByte, scaleBase, i), x[xOff + i], sum);
         return sum;
     }

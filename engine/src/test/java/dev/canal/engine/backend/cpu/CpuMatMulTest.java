@@ -29,8 +29,9 @@ class CpuMatMulTest {
         try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
             for (int cols : new int[] {72, 100, 257}) {
                 for (int outRows : new int[] {1, 5, 13}) {
-                    // decode kernels, SkinnyGemm (8 to 63 rows), PanelGemm (64 rows on)
-                    for (int rows : new int[] {1, 3, 17, 70}) {
+                    // decode kernels; SkinnyGemm's tiles of one to four vectors of rows (with AVX-512: 8-16,
+                    // 17-32, 33-48, 49 on), partial and whole; PanelGemm from MatMul.PANEL_ROWS
+                    for (int rows : new int[] {1, 3, 9, 17, 40, 64, 70, MatMul.PANEL_ROWS + 3}) {
                         check(backend, arena, rnd, dtype, rows, cols, outRows);
                     }
                 }
@@ -77,7 +78,7 @@ class CpuMatMulTest {
             TestTensors.Built w = TestTensors.tensor(arena, "w", dtype, TestTensors.random(rnd, outRows * cols, 1f),
                     outRows, cols);
             float[] x = TestTensors.random(rnd, rows * cols, 1f);
-            for (int r : new int[] {1, 4, 19, rows}) {
+            for (int r : new int[] {1, 4, 19, 35, rows}) {
                 CpuActivations a = one.allocate(rows, outRows);
                 CpuActivations b = two.allocate(rows, outRows);
                 one.matmul(a, TestTensors.activations(one, rows, cols, x), one.weight(w.tensor()), r);
@@ -87,8 +88,37 @@ class CpuMatMulTest {
         }
     }
 
+    /**
+     * The same product gives the same bits before and after C2 compiles the kernels: the interpreter and C1 run the
+     * Vector API's Java code, C2 its intrinsics, and a lane reduction whose order differs between them (as
+     * reduceLanes(ADD)'s does) changed results mid-run. A few thousand decode products take every kernel through the
+     * tiers.
+     */
     @ParameterizedTest
-    @CsvSource({"F32, 11", "F16, 11", "BF16, 11", "F32, 67", "F16, 67", "BF16, 67"})
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void resultsDoNotChangeAsTheJitCompilesTheKernels(DType dtype) {
+        Random rnd = new Random(11);
+        int cols = 257;
+        int outRows = 41;
+        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(1)) {
+            TestTensors.Built built = TestTensors.tensor(arena, "w", dtype, TestTensors.random(rnd, outRows * cols, 1f),
+                    outRows, cols);
+            Weight w = backend.weight(built.tensor());
+            CpuActivations x = TestTensors.activations(backend, 1, cols, TestTensors.random(rnd, cols, 1f));
+            CpuActivations out = backend.allocate(1, outRows);
+            backend.matmul(out, x, w, 1);
+            float[] first = out.data().clone();
+            for (int i = 0; i < 6000; i++) {
+                backend.matmul(out, x, w, 1);
+                if (!java.util.Arrays.equals(first, out.data())) {
+                    assertArrayEquals(first, out.data(), dtype + ": product " + i + " differs from the first");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"F32, 11", "F16, 11", "BF16, 11", "F32, 45", "F32, 67", "F16, 67", "BF16, 67", "F32, 259"})
     void prefillRowsMatchDecodeRowsToRounding(DType dtype, int rows) {
         // a row computed by the prefill GEMM (weights decoded once into a panel, sums in k order) equals the same
         // row computed alone by the decode kernel (vector-lane partial sums) up to float rounding; 40 outputs with
