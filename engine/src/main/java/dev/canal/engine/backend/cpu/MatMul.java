@@ -29,6 +29,8 @@ final class MatMul {
      * pp512 34-38 / 37-38; a noisy VM, interleaved runs).
      */
     static final int PANEL_ROWS = 256;
+    /** Activation columns per chunk of {@link SkinnyGemm#transpose}: a cache line of each source row. */
+    private static final int TRANSPOSE_GRAIN = 16;
 
     private static final MatKernel F32 = new F32MatKernel();
     private static final MatKernel F16 = new F16MatKernel();
@@ -45,6 +47,7 @@ final class MatMul {
     private final ThreadPool.Chunk chunk = this::outputRows;
     private final ThreadPool.Chunk gemmChunk = this::gemmRows;
     private final ThreadPool.Chunk skinnyChunk = this::skinnyRows;
+    private final ThreadPool.Chunk transposeChunk = this::transposeColumns;
     private final ThreadPool.Chunk packedChunk = this::packedRows;
     /** The activation row times 2^112 for {@link F16PrescaledMatKernel}, grown to the widest row seen. */
     private float[] prescaled = new float[0];
@@ -90,7 +93,9 @@ final class MatMul {
                 shape = SkinnyGemm.Shape.of(rows);
                 int length = SkinnyGemm.transposedLength(rows, n, shape);
                 if (xT.length < length) xT = new float[length];
-                SkinnyGemm.transpose(this.x, rows, n, shape, xT);
+                // split across the workers: on the caller alone it idled them for ~4% of a prefill (1B Q4_0, 2
+                // threads, pp128 82-85 -> 87-88 t/s)
+                pool.parallelFor(n, TRANSPOSE_GRAIN, transposeChunk);
                 pool.parallelFor((int) w.rows(), shape.width, skinnyChunk);
             } else {
                 this.kernel = switch (w.dtype()) {
@@ -114,6 +119,10 @@ final class MatMul {
 
     private void packedRows(int worker, int start, int end) {
         weight.packed().multiply(x, rows, out, outCols, start, end);
+    }
+
+    private void transposeColumns(int worker, int start, int end) {
+        SkinnyGemm.transpose(x, rows, n, shape, xT, start, end);
     }
 
     private void skinnyRows(int worker, int start, int end) {

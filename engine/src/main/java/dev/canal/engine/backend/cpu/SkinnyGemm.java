@@ -56,10 +56,12 @@ final class SkinnyGemm {
     private final float[] tile = new float[24 * F.length()];
 
     /**
-     * Activation rows [0, count) of x (n floats each) as {@code xT[(b · n + k) · R + i] = x[b · R + i, k]} with
-     * R = {@code shape.rows()}, rows past count zero; {@code xT} must hold {@link #transposedLength} floats.
+     * Columns [kStart, kEnd) of activation rows [0, count) of x (n floats each) as
+     * {@code xT[(b · n + k) · R + i] = x[b · R + i, k]} with R = {@code shape.rows()}, rows past count zero;
+     * {@code xT} must hold {@link #transposedLength} floats. Disjoint column ranges write disjoint parts of xT, so
+     * the workers split the transpose by columns.
      */
-    static void transpose(float[] x, int count, int n, Shape shape, float[] xT) {
+    static void transpose(float[] x, int count, int n, Shape shape, float[] xT, int kStart, int kEnd) {
         int per = shape.rows();
         int blocks = (count + per - 1) / per;
         for (int b = 0; b < blocks; b++) {
@@ -68,9 +70,9 @@ final class SkinnyGemm {
                 int r = b * per + i;
                 if (r < count) {
                     int src = r * n;
-                    for (int k = 0; k < n; k++) xT[base + k * per + i] = x[src + k];
+                    for (int k = kStart; k < kEnd; k++) xT[base + k * per + i] = x[src + k];
                 } else {
-                    for (int k = 0; k < n; k++) xT[base + k * per + i] = 0f;
+                    for (int k = kStart; k < kEnd; k++) xT[base + k * per + i] = 0f;
                 }
             }
         }
