@@ -29,6 +29,30 @@ public final class LaneSums {
         };
     }
 
+    /**
+     * out[at + k] = Σ of lanes[k·length, (k + 1)·length) for k &lt; count, each in the order {@link #sum} adds a
+     * vector's lanes (so equal to {@code sum} of that vector); {@code lanes} is overwritten. For kernels with many
+     * accumulators: they store them with {@code intoArray}, which C2 always inlines, instead of handing each vector
+     * to {@link #sum}. A call that C2 does not inline (its node budget runs out after a few inlined sums) gets the
+     * vector boxed, and a boxed loop accumulator turned the FP8 prefill kernel's every FMA into an allocation.
+     */
+    public static void sumEach(float[] lanes, int count, int length, float[] out, int at) {
+        boolean tree = length == 16 || length == 8 || length == 4;
+        for (int k = 0; k < count; k++) {
+            int base = k * length;
+            if (tree) {
+                for (int half = length / 2; half >= 1; half /= 2) {
+                    for (int i = 0; i < half; i++) lanes[base + i] = lanes[base + i] + lanes[base + i + half];
+                }
+                out[at + k] = lanes[base];
+            } else {
+                float s = 0;
+                for (int i = 0; i < length; i++) s += lanes[base + i];
+                out[at + k] = s;
+            }
+        }
+    }
+
     private static float sequential(FloatVector v) {
         float s = 0;
         for (int i = 0; i < v.length(); i++) s += v.lane(i);

@@ -1,5 +1,6 @@
 package dev.canal.engine.vector;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import jdk.incubator.vector.FloatVector;
@@ -22,6 +23,25 @@ class LaneSumsTest {
                 for (int i = 0; i < lanes.length; i++) lanes[i] = (float) (rnd.nextGaussian() * (1 << rnd.nextInt(20)));
                 float want = lanes.length >= 4 ? tree(lanes) : lanes[0] + lanes[1];
                 assertEquals(want, LaneSums.sum(FloatVector.fromArray(species, lanes, 0)), species + " trial " + trial);
+            }
+        }
+    }
+
+    /** The lanes of stored accumulators sum exactly as the vectors themselves would. */
+    @Test
+    void storedLanesSumAsTheirVectors() {
+        Random rnd = new Random(2);
+        for (VectorSpecies<Float> species : List.of(FloatVector.SPECIES_64, FloatVector.SPECIES_128,
+                FloatVector.SPECIES_256, FloatVector.SPECIES_512)) {
+            int l = species.length();
+            for (int trial = 0; trial < 200; trial++) {
+                float[] lanes = new float[5 * l];
+                for (int i = 0; i < lanes.length; i++) lanes[i] = (float) (rnd.nextGaussian() * (1 << rnd.nextInt(20)));
+                float[] want = new float[6];
+                for (int k = 0; k < 5; k++) want[k + 1] = LaneSums.sum(FloatVector.fromArray(species, lanes, k * l));
+                float[] got = new float[6];
+                LaneSums.sumEach(lanes, 5, l, got, 1);
+                assertArrayEquals(want, got, species + " trial " + trial);
             }
         }
     }

@@ -2,6 +2,8 @@ package dev.canal.engine.backend.cpu;
 
 import static dev.canal.engine.backend.cpu.WeightLoads.F;
 
+import dev.canal.engine.vector.LaneSums;
+
 import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
@@ -66,10 +68,25 @@ final class DecodingMatKernel {
                 a33 = v3.fma(xv, a33);
             }
         }
-        F32MatKernel.reduce(sums, 0, a00, a01, a02, a03);
-        F32MatKernel.reduce(sums, 4, a10, a11, a12, a13);
-        F32MatKernel.reduce(sums, 8, a20, a21, a22, a23);
-        F32MatKernel.reduce(sums, 12, a30, a31, a32, a33);
+        // stored and summed from the array: handing 16 vectors to a method C2 may not inline would box them
+        int l = F.length();
+        a00.intoArray(panel, 0);
+        a01.intoArray(panel, l);
+        a02.intoArray(panel, 2 * l);
+        a03.intoArray(panel, 3 * l);
+        a10.intoArray(panel, 4 * l);
+        a11.intoArray(panel, 5 * l);
+        a12.intoArray(panel, 6 * l);
+        a13.intoArray(panel, 7 * l);
+        a20.intoArray(panel, 8 * l);
+        a21.intoArray(panel, 9 * l);
+        a22.intoArray(panel, 10 * l);
+        a23.intoArray(panel, 11 * l);
+        a30.intoArray(panel, 12 * l);
+        a31.intoArray(panel, 13 * l);
+        a32.intoArray(panel, 14 * l);
+        a33.intoArray(panel, 15 * l);
+        LaneSums.sumEach(panel, 16, l, sums, 0);
         for (int i = bound; i < n; i++) {
             float v0 = scalar(w, w0 + i), v1 = scalar(w, w1 + i);
             float v2 = scalar(w, w2 + i), v3 = scalar(w, w3 + i);

@@ -77,10 +77,25 @@ final class F32MatKernel implements MatKernel {
             a32 = v2.fma(xv, a32);
             a33 = v3.fma(xv, a33);
         }
-        reduce(sums, 0, a00, a01, a02, a03);
-        reduce(sums, 4, a10, a11, a12, a13);
-        reduce(sums, 8, a20, a21, a22, a23);
-        reduce(sums, 12, a30, a31, a32, a33);
+        // stored and summed from the array: handing 16 vectors to a method C2 may not inline would box them
+        int l = F.length();
+        a00.intoArray(panel, 0);
+        a01.intoArray(panel, l);
+        a02.intoArray(panel, 2 * l);
+        a03.intoArray(panel, 3 * l);
+        a10.intoArray(panel, 4 * l);
+        a11.intoArray(panel, 5 * l);
+        a12.intoArray(panel, 6 * l);
+        a13.intoArray(panel, 7 * l);
+        a20.intoArray(panel, 8 * l);
+        a21.intoArray(panel, 9 * l);
+        a22.intoArray(panel, 10 * l);
+        a23.intoArray(panel, 11 * l);
+        a30.intoArray(panel, 12 * l);
+        a31.intoArray(panel, 13 * l);
+        a32.intoArray(panel, 14 * l);
+        a33.intoArray(panel, 15 * l);
+        LaneSums.sumEach(panel, 16, l, sums, 0);
         for (; i < n; i++) {
             float v0 = WeightLoads.scalarF32(w, w0 + i), v1 = WeightLoads.scalarF32(w, w1 + i);
             float v2 = WeightLoads.scalarF32(w, w2 + i), v3 = WeightLoads.scalarF32(w, w3 + i);
@@ -89,13 +104,6 @@ final class F32MatKernel implements MatKernel {
             tail(sums, 8, x[x2 + i], v0, v1, v2, v3);
             tail(sums, 12, x[x3 + i], v0, v1, v2, v3);
         }
-    }
-
-    static void reduce(float[] sums, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        sums[at] = LaneSums.sum(a0);
-        sums[at + 1] = LaneSums.sum(a1);
-        sums[at + 2] = LaneSums.sum(a2);
-        sums[at + 3] = LaneSums.sum(a3);
     }
 
     static void tail(float[] sums, int at, float xi, float v0, float v1, float v2, float v3) {

@@ -16,7 +16,8 @@ interface MatKernel {
      *
      * @param n  the length of a row (weight cols)
      * @param o0    weight row indices (may repeat, to pad a partial block)
-     * @param panel per-worker scratch of {@link DecodingMatKernel#PANEL} floats for kernels that decode weights first
+     * @param panel per-worker scratch of {@link DecodingMatKernel#PANEL} floats, for kernels that decode weights first
+     *              or store their accumulators to sum their lanes ({@link dev.canal.engine.vector.LaneSums#sumEach})
      */
     void rows1(float[] x, int xOff, int n, MemorySegment w, long o0, long o1, long o2, long o3, float[] panel,
                float[] sums);

@@ -26,10 +26,11 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
     private static final int PANEL_BYTES = 1 << 20;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** A worker's buffers: four dequantized weight rows and the sixteen sums of a tile. */
+    /** A worker's buffers: four dequantized weight rows, the sixteen sums of a tile and their accumulators' lanes. */
     private static final class Scratch {
         float[] rows = new float[0];
         final float[] sums = new float[16];
+        final float[] lanes = new float[16 * F.length()];
     }
 
     protected final long rows;
@@ -71,6 +72,7 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
         if (scratch.rows.length < 4 * cols) scratch.rows = new float[4 * cols];
         float[] w = scratch.rows;
         float[] sums = scratch.sums;
+        float[] lanes = scratch.lanes;
         int panelRows = Math.max(TILE_ROWS, Math.min(64, PANEL_BYTES / (cols * Float.BYTES)) & ~3);
         for (int p = 0; p < rows; p += panelRows) {
             int panelEnd = Math.min(rows, p + panelRows);
@@ -80,19 +82,22 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
                 for (int k = 0; k < 4; k++) dequantizeRow(o + Math.min(k, valid - 1), w, k * cols);
                 int r = p;
                 for (; r + 4 <= panelEnd; r += 4) {
-                    tile4x4(w, x, r * cols, sums);
+                    tile4x4(w, x, r * cols, lanes, sums);
                     for (int i = 0; i < 4; i++) System.arraycopy(sums, 4 * i, out, (r + i) * outStride + o, valid);
                 }
                 for (; r < panelEnd; r++) {
-                    tile4x1(w, x, r * cols, sums);
+                    tile4x1(w, x, r * cols, lanes, sums);
                     System.arraycopy(sums, 0, out, r * outStride + o, valid);
                 }
             }
         }
     }
 
-    /** sums[4i + k] = x row i · w row k for four activation rows starting at x[xOff]. */
-    private void tile4x4(float[] w, float[] x, int xOff, float[] sums) {
+    /**
+     * sums[4i + k] = x row i · w row k for four activation rows starting at x[xOff]; {@code lanes} holds the
+     * accumulators for {@link LaneSums#sumEach}.
+     */
+    private void tile4x4(float[] w, float[] x, int xOff, float[] lanes, float[] sums) {
         int n = cols;
         int w1 = n, w2 = 2 * n, w3 = 3 * n;
         int x0 = xOff, x1 = xOff + n, x2 = xOff + 2 * n, x3 = xOff + 3 * n;
@@ -127,10 +132,24 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
             a32 = v2.fma(xv, a32);
             a33 = v3.fma(xv, a33);
         }
-        reduce(sums, 0, a00, a01, a02, a03);
-        reduce(sums, 4, a10, a11, a12, a13);
-        reduce(sums, 8, a20, a21, a22, a23);
-        reduce(sums, 12, a30, a31, a32, a33);
+        int l = F.length();
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, l);
+        a02.intoArray(lanes, 2 * l);
+        a03.intoArray(lanes, 3 * l);
+        a10.intoArray(lanes, 4 * l);
+        a11.intoArray(lanes, 5 * l);
+        a12.intoArray(lanes, 6 * l);
+        a13.intoArray(lanes, 7 * l);
+        a20.intoArray(lanes, 8 * l);
+        a21.intoArray(lanes, 9 * l);
+        a22.intoArray(lanes, 10 * l);
+        a23.intoArray(lanes, 11 * l);
+        a30.intoArray(lanes, 12 * l);
+        a31.intoArray(lanes, 13 * l);
+        a32.intoArray(lanes, 14 * l);
+        a33.intoArray(lanes, 15 * l);
+        LaneSums.sumEach(lanes, 16, l, sums, 0);
         for (int i = end; i < n; i++) {
             for (int r = 0; r < 4; r++) {
                 float xi = x[xOff + r * n + i];
@@ -139,8 +158,8 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
         }
     }
 
-    /** sums[k] = x row · w row k for one activation row at x[xOff]. */
-    private void tile4x1(float[] w, float[] x, int xOff, float[] sums) {
+    /** sums[k] = x row · w row k for one activation row at x[xOff]; {@code lanes} as in {@link #tile4x4}. */
+    private void tile4x1(float[] w, float[] x, int xOff, float[] lanes, float[] sums) {
         int n = cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int end = vectorEnd();
@@ -151,18 +170,15 @@ public abstract class RowDecodingMatrix implements PackedMatrix {
             a2 = FloatVector.fromArray(F, w, 2 * n + i).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w, 3 * n + i).fma(xv, a3);
         }
-        reduce(sums, 0, a0, a1, a2, a3);
+        int l = F.length();
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, l);
+        a2.intoArray(lanes, 2 * l);
+        a3.intoArray(lanes, 3 * l);
+        LaneSums.sumEach(lanes, 4, l, sums, 0);
         for (int i = end; i < n; i++) {
             float xi = x[xOff + i];
             for (int k = 0; k < 4; k++) sums[k] = Math.fma(w[k * n + i], xi, sums[k]);
         }
-    }
-
-    private static void reduce(float[] sums, int at, FloatVector a0, FloatVector a1, FloatVector a2,
-                               FloatVector a3) {
-        sums[at] = LaneSums.sum(a0);
-        sums[at + 1] = LaneSums.sum(a1);
-        sums[at + 2] = LaneSums.sum(a2);
-        sums[at + 3] = LaneSums.sum(a3);
     }
 }
