@@ -1,5 +1,6 @@
 package dev.canal.ggml.quant;
 
+import dev.canal.engine.vector.LaneSums;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -64,6 +65,6 @@ public final class Q8_0Format implements QuantFormat {
             }
             acc = blockAcc.fma(FloatVector.broadcast(acc.species(), Fp16.read(w, p)), acc);
         }
-        return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        return LaneSums.sum(acc);
     }
 }

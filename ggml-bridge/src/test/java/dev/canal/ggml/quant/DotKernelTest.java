@@ -47,6 +47,30 @@ class DotKernelTest {
         return s;
     }
 
+    /**
+     * The same dot product gives the same bits before and after C2 compiles the kernel: the interpreter and C1 run
+     * the Vector API's Java code, C2 its intrinsics, and a lane sum whose order differs between them (as
+     * reduceLanes(ADD)'s does, which Q8_0's kernel still used) changes the last bits mid-run. A few thousand calls
+     * take the kernel through the tiers.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q4_K", "Q5_K", "Q6_K"})
+    void dotDoesNotChangeAsTheJitCompilesIt(GgmlType type) {
+        QuantFormat f = QuantFormats.of(type);
+        Random r = new Random(7 + type.id());
+        int n = 256;
+        MemorySegment w = quantizeRows(f, TestRows.gaussian(n, r), n, 1);
+        float[] x = TestRows.gaussian(n, r);
+        float first = f.dot(w, 0, x, 0, n);
+        for (int i = 0; i < 20_000; i++) {
+            float again = f.dot(w, 0, x, 0, n);
+            if (Float.floatToRawIntBits(again) != Float.floatToRawIntBits(first)) {
+                assertEquals(first, again, 0f, type + ": call " + i + " differs from the first");
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
             "Q4_K", "Q5_K", "Q6_K"})
